@@ -1,0 +1,42 @@
+"""cnncourse: the helper package behind the CNN course's notebooks.
+
+Submodules are imported lazily, so ``import cnncourse`` is instant and never
+imports TensorFlow or Keras; the first Keras call does::
+
+    import cnncourse
+    cnncourse.data.sample_image("astronaut")   # imports cnncourse.data now
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_SUBMODULES = (
+    "cli",
+    "data",
+    "env",
+    "exercises",
+    "images",
+    "notebooks",
+    "plot",
+)
+
+__all__ = ["__version__", *_SUBMODULES]
+
+if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
+    from . import cli, data, env, exercises, images, notebooks, plot  # noqa: F401
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'cnncourse' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

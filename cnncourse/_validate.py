@@ -1,0 +1,74 @@
+"""Argument checks shared by the package: clear ``ValueError`` messages that
+name the argument, the value received and what is allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+
+def _short(value: Any) -> str:
+    """A short, readable description of ``value`` for an error message."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def one_of(name: str, value: Any, allowed: Iterable[Any]) -> Any:
+    """Return ``value`` if it is in ``allowed``, else raise a ValueError naming both."""
+    allowed = list(allowed)
+    if value not in allowed:
+        choices = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {choices}; got {_short(value)}")
+    return value
+
+
+def integer(name: str, value: Any, minimum: int | None = None) -> int:
+    """Return ``value`` as an int, checking its type and lower bound."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer; got {_short(value)}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return int(value)
+
+
+def number(name: str, value: Any, low: float | None = None, high: float | None = None) -> float:
+    """Return ``value`` as a float, checking it lies in [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number; got {_short(value)}")
+    value = float(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"{name} must be between {low} and {high}; got {value}")
+    return value
+
+
+def image(
+    name: str, value: Any, channels: Iterable[int] | None = None, ndim: Iterable[int] = (3,)
+) -> np.ndarray:
+    """Check that ``value`` is an image array (H, W, C) (or as ``ndim`` says).
+
+    ``channels`` lists the allowed sizes of the last axis (for example ``(3,)``
+    for RGB). Returns the value as a NumPy array.
+    """
+    ndim = tuple(ndim)
+    array = np.asarray(value)
+    if array.dtype == object or not (
+        np.issubdtype(array.dtype, np.number) or array.dtype == bool
+    ):
+        raise ValueError(f"{name} must be a numeric array; got {_short(value)}")
+    layouts = {2: "(H, W)", 3: "(H, W, C)", 4: "(N, H, W, C)"}
+    if array.ndim not in ndim:
+        expected = " or ".join(layouts.get(n, f"{n}-D") for n in ndim)
+        raise ValueError(f"{name} must have shape {expected}; got shape {array.shape}")
+    if channels is not None:
+        channels = tuple(channels)
+        if array.shape[-1] not in channels:
+            allowed = " or ".join(str(c) for c in channels)
+            raise ValueError(
+                f"{name} must have {allowed} channel(s) in its last axis (channels last); "
+                f"got shape {array.shape}"
+            )
+    return array
