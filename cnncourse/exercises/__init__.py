@@ -1,0 +1,107 @@
+"""Exercises: definitions, the inline ``check`` and the registry the grader uses.
+
+In a lesson::
+
+    from cnncourse.exercises import check
+
+    def rgb_to_grayscale(image):
+        ...
+    rgb_to_grayscale = check.rgb_to_grayscale(rgb_to_grayscale)
+
+``check.<id>(answer)`` runs the visible cases, prints a verdict and never
+raises. For a function exercise it returns the function later cells should
+use: yours when it passes, the reference otherwise (it says so). For a value
+exercise it returns whether the answer is right.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import lesson01
+from ._core import (
+    ERROR,
+    FAILED,
+    NOT_DONE,
+    PASSED,
+    VISIBLE_SEED,
+    Case,
+    Exercise,
+    FunctionExercise,
+    Result,
+    ValueExercise,
+    choice,
+    close,
+    exact,
+)
+
+__all__ = [
+    "ERROR", "FAILED", "NOT_DONE", "PASSED", "VISIBLE_SEED", "Case", "Exercise",
+    "FunctionExercise", "Result", "ValueExercise", "choice", "close", "exact",
+    "REGISTRY", "check", "for_lesson", "get",
+]
+
+_MODULES = (lesson01,)
+
+#: Every exercise of the course by id.
+REGISTRY: dict[str, Exercise] = {}
+for _module in _MODULES:
+    for _exercise in _module.EXERCISES:
+        if _exercise.id in REGISTRY:  # pragma: no cover - a packaging mistake
+            raise RuntimeError(f"duplicate exercise id {_exercise.id!r}")
+        REGISTRY[_exercise.id] = _exercise
+
+
+def get(exercise_id: str) -> Exercise:
+    """The exercise called ``exercise_id``; ValueError listing the ids if unknown."""
+    if exercise_id not in REGISTRY:
+        raise ValueError(
+            f"exercise_id must be one of {', '.join(sorted(REGISTRY))}; got {exercise_id!r}"
+        )
+    return REGISTRY[exercise_id]
+
+
+def for_lesson(lesson: int) -> list[Exercise]:
+    """The exercises of one lesson, in the order the lesson asks them."""
+    return [e for e in REGISTRY.values() if e.lesson == lesson]
+
+
+class _Check:
+    """``check.<exercise id>(answer)``: the inline check students call."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            exercise = get(name)
+        except ValueError as exc:
+            raise AttributeError(str(exc)) from None
+        return lambda answer: run_check(exercise, answer)
+
+    def __dir__(self):
+        return sorted(REGISTRY)
+
+    def __repr__(self) -> str:
+        return f"<check: {len(REGISTRY)} exercises; use check.<id>(answer)>"
+
+
+def run_check(exercise: Exercise, answer: Any, seed: int = VISIBLE_SEED) -> Any:
+    """Grade ``answer`` on the visible cases, print the verdict, return what later cells use."""
+    try:
+        result = exercise.grade(answer, seed=seed)
+    except Exception as exc:  # noqa: BLE001 - a check must never stop the lesson
+        result = Result(exercise.id, ERROR, f"could not be checked: {type(exc).__name__}: {exc}")
+    print(result.report())
+    if isinstance(exercise, FunctionExercise):
+        if result.passed:
+            return answer
+        reference = exercise.reference
+        print(
+            f"    The rest of this lesson uses the reference "
+            f"{reference.__module__}.{reference.__name__} until yours passes."
+        )
+        return reference
+    return result.passed
+
+
+check = _Check()

@@ -1,0 +1,327 @@
+"""The exercise machinery: one definition per exercise, used three ways.
+
+An exercise is defined once (an id, a reference, a case generator that takes a
+seed, a comparison) and then
+
+* checked inline in a lesson by ``check.<id>(answer)`` on *visible* cases from
+  the fixed ``VISIBLE_SEED``: it prints a verdict, never raises, and hands back
+  something later cells can use;
+* graded by ``cnncourse grade`` on cases from a *secret* seed: the grader
+  calls :meth:`FunctionExercise.cases` and :meth:`FunctionExercise.expected` in
+  its own process, runs the student's function elsewhere on the same inputs,
+  and judges the returned outputs with :meth:`FunctionExercise.judge`;
+* tested by the package's own tests against the reference.
+
+Case inputs and outputs are plain data (NumPy arrays, numbers, strings,
+tuples), so they can travel between processes without pickling.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: The seed of the cases a student sees in the lesson. The grader uses another.
+VISIBLE_SEED = 0
+
+NOT_DONE = "not_done"
+PASSED = "passed"
+FAILED = "failed"
+ERROR = "error"
+
+
+class NotAnswered(Exception):
+    """Raised by the stub left in place of a solution (``...`` or NotImplementedError)."""
+
+
+# --------------------------------------------------------------------------- cases
+
+
+@dataclass(frozen=True)
+class Case:
+    """The inputs of one call: ``fn(*args, **kwargs)``."""
+
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+    def describe(self, names: Sequence[str] = ()) -> str:
+        parts = []
+        for i, value in enumerate(self.args):
+            name = names[i] if i < len(names) else f"arg{i}"
+            parts.append(f"{name} = {describe_value(value)}")
+        parts += [f"{k} = {describe_value(v)}" for k, v in self.kwargs.items()]
+        return "\n".join(parts)
+
+
+def describe_value(value: Any, max_elements: int = 60) -> str:
+    """A readable, bounded rendering of a value for feedback."""
+    if isinstance(value, np.ndarray):
+        head = f"array of shape {value.shape}, dtype {value.dtype}"
+        if value.size <= max_elements:
+            body = np.array2string(value, precision=4, suppress_small=True, separator=", ")
+            return f"{head}:\n{body}"
+        return f"{head} (too large to print)"
+    text = repr(value)
+    return text if len(text) < 300 else text[:297] + "..."
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+Comparison = Callable[[Any, Any], "str | None"]
+
+
+def close(rtol: float = 1e-5, atol: float = 1e-6, dtype: str | None = None) -> Comparison:
+    """Compare arrays or numbers: same shape, values within tolerance.
+
+    ``dtype`` may be a dtype name (``"float32"``) the answer must have, or
+    ``"same"`` for the expected output's dtype.
+    """
+
+    def compare(expected: Any, got: Any) -> str | None:
+        expected = np.asarray(expected)
+        try:
+            got_array = np.asarray(got)
+        except Exception:  # noqa: BLE001 - anything that is not array-like
+            return f"expected an array, got {type(got).__name__}"
+        if got_array.dtype == object or not (
+            np.issubdtype(got_array.dtype, np.number) or got_array.dtype == bool
+        ):
+            return f"expected a numeric array, got {type(got).__name__}"
+        if got_array.shape != expected.shape:
+            return f"wrong shape: expected {expected.shape}, got {got_array.shape}"
+        want = expected.dtype if dtype == "same" else dtype
+        if want is not None and got_array.dtype != np.dtype(want):
+            return f"wrong dtype: expected {np.dtype(want)}, got {got_array.dtype}"
+        e = expected.astype(np.float64)
+        g = got_array.astype(np.float64)
+        bad = ~np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0])
+            where = f" at index {index}" if index else ""
+            return (
+                f"{int(bad.sum())} of {bad.size} values differ; first{where}: "
+                f"expected {e[index]:.6g}, got {g[index]:.6g}"
+            )
+        return None
+
+    return compare
+
+
+def exact() -> Comparison:
+    """Compare exactly: integers, strings, shape tuples (a list is accepted for a tuple)."""
+
+    def normal(value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return tuple(normal(v) for v in value)
+        if isinstance(value, np.ndarray):
+            return ("array", value.shape, value.dtype.kind, value.tolist())
+        if isinstance(value, (np.integer, np.floating, np.bool_)):
+            return value.item()
+        return value
+
+    def compare(expected: Any, got: Any) -> str | None:
+        if isinstance(got, bool) != isinstance(expected, bool):
+            return f"expected {expected!r}, got {got!r}"
+        if normal(expected) != normal(got):
+            return f"expected {describe_value(expected)}, got {describe_value(got)}"
+        return None
+
+    return compare
+
+
+def choice() -> Comparison:
+    """Compare a multiple-choice answer, ignoring case and surrounding spaces."""
+
+    def compare(expected: Any, got: Any) -> str | None:
+        if not isinstance(got, str):
+            return f"answer with the letter of a choice as a string, got {got!r}"
+        if got.strip().lower() != str(expected).lower():
+            return f"{got!r} is not the right choice"
+        return None
+
+    return compare
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class Result:
+    """The verdict on one exercise."""
+
+    exercise: str
+    status: str  # NOT_DONE, PASSED, FAILED or ERROR
+    message: str = ""
+    case_index: int | None = None
+    n_cases: int = 0
+    details: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+    def report(self) -> str:
+        icon = {PASSED: "✅", FAILED: "❌", ERROR: "❌", NOT_DONE: "📝"}[self.status]
+        text = f"{icon} {self.exercise}: {self.message}"
+        if self.details:
+            text += "\n" + "\n".join("    " + line for line in self.details.splitlines())
+        return text
+
+
+def _is_stub(value: Any) -> bool:
+    return value is Ellipsis or value is None
+
+
+def _error_text(exc: BaseException) -> str:
+    """The error's type and message, and the line of the student's code that raised it."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if not os.path.abspath(frame.filename).startswith(package):
+            where = f" (in {frame.name}, line {frame.lineno}: {frame.line})" if frame.line else ""
+            break
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+# --------------------------------------------------------------------------- exercises
+
+
+@dataclass
+class Exercise:
+    """Common fields of every exercise."""
+
+    id: str
+    lesson: int
+    title: str
+    points: int
+
+    kind = "exercise"
+
+
+@dataclass
+class FunctionExercise(Exercise):
+    """Write a function; it is run on cases and compared with a reference.
+
+    ``generate(rng)`` returns one random :class:`Case`; ``edge_cases`` are
+    always included first. ``arg_names`` label inputs in feedback.
+    """
+
+    reference: Callable[..., Any] = None  # type: ignore[assignment]
+    generate: Callable[[np.random.Generator], Case] = None  # type: ignore[assignment]
+    compare: Comparison = field(default_factory=close)
+    edge_cases: tuple[Case, ...] = ()
+    n_random: int = 8
+    arg_names: tuple[str, ...] = ()
+
+    kind = "function"
+
+    def cases(self, seed: int = VISIBLE_SEED) -> list[Case]:
+        """The edge cases, then ``n_random`` cases drawn from ``seed``."""
+        rng = np.random.default_rng([seed, _stable_hash(self.id)])
+        return list(self.edge_cases) + [self.generate(rng) for _ in range(self.n_random)]
+
+    def expected(self, case: Case) -> Any:
+        """The reference output for ``case``."""
+        return self.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+
+    def judge(self, case: Case, got: Any) -> str | None:
+        """None if ``got`` is right for ``case``, else the reason it is not."""
+        return self.compare(self.expected(case), got)
+
+    def grade(self, fn: Any, seed: int = VISIBLE_SEED) -> Result:
+        """Run ``fn`` on every case in this process (the inline check does this)."""
+        if fn is Ellipsis or fn is None:
+            return Result(self.id, NOT_DONE, "not implemented yet.")
+        if not callable(fn):
+            return Result(
+                self.id, ERROR, f"expected a function, got {type(fn).__name__} {fn!r:.60}."
+            )
+        cases = self.cases(seed)
+        for i, case in enumerate(cases):
+            args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+            try:
+                got = fn(*args, **kwargs)
+            except NotImplementedError:
+                return Result(self.id, NOT_DONE, "not implemented yet.")
+            except Exception as exc:  # noqa: BLE001 - any student error is feedback
+                return Result(
+                    self.id, ERROR, f"raised an error on case {i + 1} of {len(cases)}.",
+                    case_index=i, n_cases=len(cases),
+                    details=f"{case.describe(self.arg_names)}\nerror: {_error_text(exc)}",
+                )
+            if got is None:
+                return Result(
+                    self.id, FAILED, f"returned None on case {i + 1} of {len(cases)} "
+                    "(did you forget `return`?).", case_index=i, n_cases=len(cases),
+                    details=case.describe(self.arg_names),
+                )
+            if not _same_inputs(case, args, kwargs):
+                return Result(
+                    self.id, FAILED, f"changed its input on case {i + 1} of {len(cases)}; "
+                    "work on a copy instead.", case_index=i, n_cases=len(cases),
+                    details=case.describe(self.arg_names),
+                )
+            expected = self.expected(case)
+            reason = self.compare(expected, got)
+            if reason:
+                return Result(
+                    self.id, FAILED, f"wrong answer on case {i + 1} of {len(cases)}: {reason}",
+                    case_index=i, n_cases=len(cases),
+                    details=(
+                        f"{case.describe(self.arg_names)}\nexpected: {describe_value(expected)}"
+                        f"\ngot:      {describe_value(got)}"
+                    ),
+                )
+        return Result(self.id, PASSED, f"passed all {len(cases)} cases.", n_cases=len(cases))
+
+
+@dataclass
+class ValueExercise(Exercise):
+    """Answer with a value (a number, a shape, a choice), compared with ``answer()``.
+
+    ``answer`` is a function so the expected value is computed, not typed in.
+    ``hint`` is shown on a wrong answer instead of the expected value.
+    """
+
+    answer: Callable[[], Any] = None  # type: ignore[assignment]
+    compare: Comparison = field(default_factory=exact)
+    hint: str = ""
+    choices: dict[str, str] | None = None
+
+    kind = "value"
+
+    def grade(self, value: Any, seed: int = VISIBLE_SEED) -> Result:
+        if _is_stub(value):
+            return Result(self.id, NOT_DONE, "not answered yet.")
+        if self.choices is not None and isinstance(value, str):
+            if value.strip().lower() not in self.choices:
+                allowed = ", ".join(repr(c) for c in self.choices)
+                return Result(self.id, FAILED, f"{value!r} is not one of the choices {allowed}.")
+        reason = self.compare(self.answer(), value)
+        if reason:
+            if self.choices is None:
+                reason = f"{describe_value(value)} is not right"
+            return Result(self.id, FAILED, reason + ".", details=f"hint: {self.hint}" * bool(self.hint))
+        return Result(self.id, PASSED, "correct.")
+
+
+def _same_inputs(case: Case, args: tuple, kwargs: dict) -> bool:
+    try:
+        return exact()(case.args, args) is None and exact()(case.kwargs, kwargs) is None
+    except Exception:  # noqa: BLE001 - uncomparable inputs: do not accuse the student
+        return True
+
+
+def _stable_hash(text: str) -> int:
+    """A hash of ``text`` that is the same in every process (unlike ``hash``)."""
+    value = 0
+    for byte in text.encode():
+        value = (value * 131 + byte) % (2**31 - 1)
+    return value
