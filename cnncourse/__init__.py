@@ -10,7 +10,12 @@ imports TensorFlow or Keras; the first Keras call does::
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING
+
+# Keep TensorFlow's C++ start-up chatter (oneDNN, CPU features) out of the lessons.
+# Only a default: set TF_CPP_MIN_LOG_LEVEL yourself to see it again.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 

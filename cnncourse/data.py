@@ -346,9 +346,11 @@ def shapes(
         filled[..., None],
         foreground[:, None, None, :],
         background[:, None, None, :],
-    ).astype(np.float32)
+    ).astype(np.float32, copy=False)
     if noise > 0:
-        images += np.float32(noise) * rng.standard_normal(images.shape, dtype=np.float32)
+        grain = rng.standard_normal(images.shape, dtype=np.float32)
+        grain *= np.float32(noise)
+        images += grain
         np.clip(images, 0.0, 1.0, out=images)
     return Shapes(images=images, labels=labels, masks=masks, boxes=_boxes(filled))
 

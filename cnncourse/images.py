@@ -106,3 +106,45 @@ def channel_means(image: np.ndarray) -> np.ndarray:
     """
     image = _validate.image("image", image, ndim=(3, 4))
     return image.reshape(-1, image.shape[-1]).astype(np.float64).mean(axis=0)
+
+
+def roundtrip(image: np.ndarray, format: str = "PNG", quality: int = 90) -> tuple[np.ndarray, int]:
+    """Encode an 8-bit image as a file in memory and decode it again.
+
+    Parameters
+    ----------
+    image : uint8 array of shape (H, W), (H, W, 1) or (H, W, 3)
+    format : {"PNG", "JPEG", "WEBP"}
+        PNG is lossless; JPEG and WEBP are lossy, controlled by ``quality``.
+    quality : int, 1..100
+        Lossy quality (ignored for PNG).
+
+    Returns
+    -------
+    decoded : uint8 array of the input's shape
+    n_bytes : int, the size of the encoded file
+
+    Examples
+    --------
+    >>> decoded, n_bytes = roundtrip(np.zeros((8, 8, 3), np.uint8), "PNG")
+    >>> bool((decoded == 0).all())
+    True
+    """
+    import io
+
+    from PIL import Image
+
+    array = _validate.image("image", image, channels=(1, 3), ndim=(2, 3))
+    if array.dtype != np.uint8:
+        raise ValueError(f"image must be uint8 (0..255) to be saved as a file; got {array.dtype}")
+    format = _validate.one_of("format", str(format).upper(), ("PNG", "JPEG", "WEBP"))
+    quality = _validate.integer("quality", quality, minimum=1)
+    if quality > 100:
+        raise ValueError(f"quality must be between 1 and 100; got {quality}")
+    squeeze = array.ndim == 3 and array.shape[-1] == 1
+    buffer = io.BytesIO()
+    Image.fromarray(array[..., 0] if squeeze else array).save(buffer, format=format, quality=quality)
+    n_bytes = buffer.tell()
+    buffer.seek(0)
+    decoded = np.asarray(Image.open(buffer).convert("L" if array.ndim == 2 or squeeze else "RGB"))
+    return (decoded[..., None] if squeeze else decoded), n_bytes
