@@ -1,0 +1,504 @@
+"""Specification of cnncourse.data: offline datasets for the lessons."""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+import struct
+import subprocess
+import sys
+import urllib.error
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnncourse import data
+from cnncourse.data import (
+    SAMPLE_IMAGES,
+    SHAPE_CLASSES,
+    DatasetUnavailableError,
+    digits,
+    sample_image,
+    shapes,
+)
+
+# ---------------------------------------------------------------------------
+# Module
+# ---------------------------------------------------------------------------
+
+
+def test_importing_the_module_imports_no_heavy_library():
+    code = (
+        "import sys, cnncourse.data; "
+        "print([m for m in ('keras', 'tensorflow', 'sklearn', 'skimage') if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------
+# sample_image
+# ---------------------------------------------------------------------------
+
+
+def test_sample_images_include_the_course_photos():
+    assert {"astronaut", "coffee", "chelsea", "camera"} <= set(SAMPLE_IMAGES)
+
+
+@pytest.mark.parametrize("name", SAMPLE_IMAGES)
+def test_every_sample_image_is_uint8_height_width_channels(name):
+    image = sample_image(name)
+    assert image.dtype == np.uint8
+    assert image.ndim == 3
+    assert image.shape[-1] in (1, 3)
+    assert min(image.shape[:2]) >= 64
+    assert image.flags.c_contiguous
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [
+        ("astronaut", (512, 512, 3)),
+        ("coffee", (400, 600, 3)),
+        ("chelsea", (300, 451, 3)),
+        ("camera", (512, 512, 1)),
+    ],
+)
+def test_sample_image_shapes(name, shape):
+    assert sample_image(name).shape == shape
+
+
+def test_binary_sample_image_becomes_0_and_255():
+    horse = sample_image("horse")
+    assert horse.shape[-1] == 1
+    assert set(np.unique(horse)) == {0, 255}
+
+
+def test_rgba_sample_image_loses_its_alpha_channel():
+    assert sample_image("logo").shape[-1] == 3
+
+
+def test_sample_image_returns_a_fresh_copy():
+    first = sample_image("astronaut")
+    first[:] = 0
+    assert sample_image("astronaut").any()
+
+
+def test_unknown_sample_image_name_is_a_value_error_listing_the_names():
+    with pytest.raises(ValueError) as error:
+        sample_image("lena")
+    message = str(error.value)
+    assert "name" in message and "'lena'" in message and "astronaut" in message
+
+
+# ---------------------------------------------------------------------------
+# digits
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [8, 28])
+def test_digits_shapes_dtypes_and_range(size):
+    (x_train, y_train), (x_test, y_test) = digits(size=size)
+    assert x_train.shape == (1347, size, size, 1)
+    assert x_test.shape == (450, size, size, 1)
+    assert y_train.shape == (1347,) and y_test.shape == (450,)
+    assert x_train.dtype == x_test.dtype == np.float32
+    assert y_train.dtype == y_test.dtype == np.int64
+    assert 0.0 <= x_train.min() and x_train.max() <= 1.0
+    assert x_train.max() > 0.9  # really scaled to [0, 1], not squashed
+    assert set(np.unique(np.concatenate([y_train, y_test]))) == set(range(10))
+
+
+def test_digits_split_is_stratified_and_covers_all_1797_images():
+    (x_train, y_train), (x_test, y_test) = digits(test_size=0.2)
+    assert len(x_train) + len(x_test) == 1797
+    assert len(y_train) == len(x_train) and len(y_test) == len(x_test)
+    counts = np.bincount(np.concatenate([y_train, y_test]), minlength=10)
+    test_counts = np.bincount(y_test, minlength=10)
+    assert np.all(np.abs(test_counts - 0.2 * counts) <= 1)
+    # no image is in both parts
+    train_rows = {row.tobytes() for row in x_train.reshape(len(x_train), -1)}
+    overlap = sum(row.tobytes() in train_rows for row in x_test.reshape(len(x_test), -1))
+    assert overlap <= 5  # a few digits are pixel-identical in the original data
+
+
+def test_digits_split_is_deterministic_for_a_seed():
+    (a_train, a_labels), _ = digits(seed=3)
+    (b_train, b_labels), _ = digits(seed=3)
+    (c_train, c_labels), _ = digits(seed=4)
+    np.testing.assert_array_equal(a_train, b_train)
+    np.testing.assert_array_equal(a_labels, b_labels)
+    assert not np.array_equal(a_labels, c_labels)
+
+
+def test_digits_without_scaling_keep_the_original_0_to_16_range():
+    (scaled, _), _ = digits(scale=True)
+    (raw, _), _ = digits(scale=False)
+    assert raw.dtype == np.float32
+    assert raw.min() == 0 and raw.max() == 16
+    np.testing.assert_allclose(raw / 16, scaled, atol=1e-6)
+
+
+def test_digits_channels_flag_drops_the_channel_axis():
+    (x_train, _), (x_test, _) = digits(size=12, channels=False)
+    assert x_train.shape[1:] == (12, 12) and x_test.shape[1:] == (12, 12)
+
+
+def test_resized_digits_keep_the_same_picture():
+    (small, _), _ = digits(size=8, channels=False)
+    (large, _), _ = digits(size=32, channels=False)
+    shrunk = large.reshape(len(large), 8, 4, 8, 4).mean(axis=(2, 4))  # back to 8x8
+    # the same images in the same order, only a little blurred by the interpolation
+    assert np.corrcoef(shrunk.ravel(), small.ravel())[0, 1] > 0.95
+
+
+def test_digits_can_shrink_to_4_pixels():
+    (x_train, _), _ = digits(size=4)
+    assert x_train.shape[1:] == (4, 4, 1)
+    assert 0.0 <= x_train.min() and x_train.max() <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"size": 3}, "size"),
+        ({"size": 8.0}, "size"),
+        ({"test_size": 0}, "test_size"),
+        ({"test_size": 1.0}, "test_size"),
+        ({"test_size": 1.5}, "test_size"),
+        ({"test_size": 0.001}, "test_size"),
+        ({"seed": -1}, "seed"),
+        ({"scale": "yes"}, "scale"),
+        ({"channels": None}, "channels"),
+    ],
+)
+def test_digits_bad_arguments_are_value_errors_naming_them(kwargs, name):
+    with pytest.raises(ValueError, match=rf"^{name} must"):
+        digits(**kwargs)
+
+
+# ---------------------------------------------------------------------------
+# shapes
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return shapes(600, size=32, seed=0)
+
+
+def _reference_box(mask: np.ndarray) -> list[int]:
+    rows, columns = np.nonzero(mask)
+    return [columns.min(), rows.min(), columns.max() + 1, rows.max() + 1]
+
+
+def test_shapes_class_names():
+    assert SHAPE_CLASSES == ("circle", "square", "triangle")
+
+
+def test_shapes_returns_arrays_of_the_documented_shapes_and_dtypes(batch):
+    images, labels, masks, boxes = batch
+    assert images.shape == (600, 32, 32, 3) and images.dtype == np.float32
+    assert labels.shape == (600,) and labels.dtype == np.int64
+    assert masks.shape == (600, 32, 32) and masks.dtype == np.int64
+    assert boxes.shape == (600, 4) and boxes.dtype == np.float32
+    assert batch.images is images  # a named tuple
+
+
+def test_shapes_values_are_in_range(batch):
+    assert batch.images.min() >= 0.0 and batch.images.max() <= 1.0
+    assert set(np.unique(batch.labels)) == {0, 1, 2}
+    assert set(np.unique(batch.masks)) == {0, 1, 2, 3}
+
+
+def test_shapes_are_deterministic_for_a_seed():
+    first, second, other = shapes(50, seed=7), shapes(50, seed=7), shapes(50, seed=8)
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first.images, other.images)
+    assert not np.array_equal(first.masks, other.masks)
+
+
+def test_shapes_masks_are_never_empty(batch):
+    assert (batch.masks > 0).any(axis=(1, 2)).all()
+
+
+def test_shapes_masks_hold_label_plus_one_on_the_object(batch):
+    for label, mask in zip(batch.labels, batch.masks, strict=True):
+        assert set(np.unique(mask)) == {0, label + 1}
+
+
+def test_shapes_boxes_are_tight_bounding_boxes_of_masks(batch):
+    expected = np.array([_reference_box(mask > 0) for mask in batch.masks], dtype=np.float32)
+    np.testing.assert_array_equal(batch.boxes, expected)
+
+
+def test_shapes_objects_are_inside_the_image_and_not_cut_by_its_border():
+    result = shapes(1000, size=32, seed=1, max_size=1.0)
+    x_min, y_min, x_max, y_max = result.boxes.T
+    assert (x_min >= 0).all() and (y_min >= 0).all()
+    assert (x_max <= 32).all() and (y_max <= 32).all()
+    round_or_square = result.labels < 2  # their boxes are square unless cut off
+    width, height = x_max - x_min, y_max - y_min
+    assert np.all(np.abs(width - height)[round_or_square] <= 1)
+
+
+def test_shapes_sizes_follow_min_size_and_max_size():
+    result = shapes(300, size=64, seed=2, noise=0.0, min_size=0.3, max_size=0.5)
+    squares = result.labels == 1
+    width = (result.boxes[:, 2] - result.boxes[:, 0])[squares]
+    assert width.min() >= 0.3 * 64 - 1 and width.max() <= 0.5 * 64 + 1
+
+
+def test_shapes_classes_are_roughly_balanced():
+    counts = np.bincount(shapes(3000, size=8, seed=0).labels, minlength=3)
+    assert np.all(np.abs(counts - 1000) < 100)
+
+
+def test_shapes_circles_squares_and_triangles_differ_in_how_they_fill_their_box(batch):
+    # fill ratio = object area / box area: about pi/4 for circles, 1 for squares,
+    # at most about one half for triangles
+    x_min, y_min, x_max, y_max = batch.boxes.T
+    fill = (batch.masks > 0).sum(axis=(1, 2)) / ((x_max - x_min) * (y_max - y_min))
+    assert np.all(fill[batch.labels == 1] == 1.0)
+    assert np.all((fill[batch.labels == 0] > 0.65) & (fill[batch.labels == 0] < 0.95))
+    assert np.all(fill[batch.labels == 2] < 0.65)
+
+
+def test_shapes_triangles_have_varied_orientations(batch):
+    triangles = batch.masks[batch.labels == 2] > 0
+    # where the object's centre of mass lies inside its box changes with the orientation
+    rows = np.arange(32)[None, :, None]
+    centre_y = (triangles * rows).sum(axis=(1, 2)) / triangles.sum(axis=(1, 2))
+    boxes = batch.boxes[batch.labels == 2]
+    relative = (centre_y + 0.5 - boxes[:, 1]) / (boxes[:, 3] - boxes[:, 1])
+    assert relative.min() < 0.42 and relative.max() > 0.58
+
+
+def test_shapes_without_noise_have_exactly_two_contrasting_colours():
+    result = shapes(200, size=16, seed=3, noise=0.0)
+    for image, mask in zip(result.images, result.masks, strict=True):
+        colours = np.unique(image.reshape(-1, 3), axis=0)
+        assert len(colours) == 2
+        inside = np.unique(image[mask > 0], axis=0)
+        outside = np.unique(image[mask == 0], axis=0)
+        assert len(inside) == len(outside) == 1
+        assert np.linalg.norm(inside[0] - outside[0]) >= 0.5
+
+
+def test_shapes_noise_changes_pixels_but_not_the_objects():
+    clean = shapes(100, seed=4, noise=0.0)
+    noisy = shapes(100, seed=4, noise=0.1)
+    np.testing.assert_array_equal(clean.labels, noisy.labels)
+    np.testing.assert_array_equal(clean.masks, noisy.masks)
+    np.testing.assert_array_equal(clean.boxes, noisy.boxes)
+    difference = noisy.images - clean.images
+    assert 0.05 < difference.std() < 0.1  # a bit under 0.1 because of the clipping
+
+
+def test_shapes_tiny_objects_still_cover_at_least_one_pixel():
+    result = shapes(300, size=8, seed=5, min_size=0.01, max_size=0.05)
+    assert (result.masks > 0).any(axis=(1, 2)).all()
+    expected = np.array([_reference_box(mask > 0) for mask in result.masks], dtype=np.float32)
+    np.testing.assert_array_equal(result.boxes, expected)
+
+
+def test_shapes_large_batches_are_built_in_chunks_consistently(monkeypatch):
+    whole = shapes(40, size=16, seed=6)
+    monkeypatch.setattr(data, "_PIXELS_PER_CHUNK", 16 * 16 * 7)  # chunks of 7 images
+    chunked = shapes(40, size=16, seed=6)
+    for a, b in zip(whole, chunked, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_shapes_with_n_0_are_empty_arrays_of_the_right_shapes():
+    images, labels, masks, boxes = shapes(0, size=16)
+    assert images.shape == (0, 16, 16, 3) and images.dtype == np.float32
+    assert labels.shape == (0,) and labels.dtype == np.int64
+    assert masks.shape == (0, 16, 16) and masks.dtype == np.int64
+    assert boxes.shape == (0, 4) and boxes.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name", "value"),
+    [
+        ({"n": -1}, "n", "-1"),
+        ({"n": 2.5}, "n", "2.5"),
+        ({"n": 5, "size": 3}, "size", "3"),
+        ({"n": 5, "size": 7}, "size", "7"),
+        ({"n": 5, "noise": -0.1}, "noise", "-0.1"),
+        ({"n": 5, "min_size": 0}, "min_size", "0"),
+        ({"n": 5, "min_size": 1.5}, "min_size", "1.5"),
+        ({"n": 5, "max_size": 1.2}, "max_size", "1.2"),
+        ({"n": 5, "min_size": 0.5, "max_size": 0.4}, "max_size", "0.4"),
+        ({"n": 5, "seed": -3}, "seed", "-3"),
+    ],
+)
+def test_shapes_bad_arguments_are_value_errors_naming_them(kwargs, name, value):
+    with pytest.raises(ValueError, match=rf"^{name} must") as error:
+        shapes(**kwargs)
+    assert value in str(error.value)
+
+
+# ---------------------------------------------------------------------------
+# Keras datasets: cache files and the offline path
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def keras_home(tmp_path, monkeypatch):
+    """An empty Keras cache, and no download allowed."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    def no_download(name):
+        raise AssertionError(f"tried to download {name}")
+
+    monkeypatch.setattr(data, "_download", no_download)
+    return tmp_path
+
+
+def _fake_images(count: int, shape: tuple[int, ...], seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, size=(count, *shape), dtype=np.uint8)
+
+
+def _fake_labels(count: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 10, size=count, dtype=np.uint8)
+
+
+def _write_idx(path: Path, array: np.ndarray) -> None:
+    header = b"\x00\x00\x08" + bytes([array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as file:
+        file.write(header + array.tobytes())
+
+
+def _write_cifar_batch(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
+    # as in the CIFAR-10 python version: each row holds the 1024 red, then
+    # green, then blue values of one image; pickled with bytes keys
+    rows = images.transpose(0, 3, 1, 2).reshape(len(images), 3 * 32 * 32)
+    batch = {
+        b"batch_label": path.name.encode(),
+        b"labels": [int(label) for label in labels],
+        b"data": rows,
+        b"filenames": [f"image_{i}.png".encode() for i in range(len(images))],
+    }
+    with open(path, "wb") as file:
+        pickle.dump(batch, file, protocol=4)
+
+
+def test_mnist_is_read_from_the_keras_cache(keras_home):
+    x_train, x_test = _fake_images(5, (28, 28), 0), _fake_images(3, (28, 28), 1)
+    y_train, y_test = _fake_labels(5, 2), _fake_labels(3, 3)
+    (keras_home / "datasets").mkdir()
+    np.savez(
+        keras_home / "datasets" / "mnist.npz",
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+    )
+    (a, b), (c, d) = data.mnist()
+    for got, expected in zip((a, b, c, d), (x_train, y_train, x_test, y_test), strict=True):
+        assert got.dtype == np.uint8
+        np.testing.assert_array_equal(got, expected)
+    (a, b), (c, d) = data.mnist(n_train=2, n_test=1)
+    assert a.shape == (2, 28, 28) and b.shape == (2,) and c.shape == (1, 28, 28) and d.shape == (1,)
+
+
+def test_fashion_mnist_is_read_from_the_keras_cache(keras_home):
+    folder = keras_home / "datasets" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    x_train, x_test = _fake_images(5, (28, 28), 0), _fake_images(3, (28, 28), 1)
+    y_train, y_test = _fake_labels(5, 2), _fake_labels(3, 3)
+    _write_idx(folder / "train-images-idx3-ubyte.gz", x_train)
+    _write_idx(folder / "train-labels-idx1-ubyte.gz", y_train)
+    _write_idx(folder / "t10k-images-idx3-ubyte.gz", x_test)
+    _write_idx(folder / "t10k-labels-idx1-ubyte.gz", y_test)
+    (a, b), (c, d) = data.fashion_mnist()
+    assert a.shape == (5, 28, 28) and b.shape == (5,) and c.shape == (3, 28, 28) and d.shape == (3,)
+    for got, expected in zip((a, b, c, d), (x_train, y_train, x_test, y_test), strict=True):
+        assert got.dtype == np.uint8
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["cifar-10-batches-py-target/cifar-10-batches-py", "cifar-10-batches-py"],
+    ids=["keras3", "keras2"],
+)
+def test_cifar10_is_read_from_the_keras_cache(keras_home, layout):
+    folder = keras_home / "datasets" / layout
+    folder.mkdir(parents=True)
+    x_train, x_test = _fake_images(5, (32, 32, 3), 0), _fake_images(3, (32, 32, 3), 1)
+    y_train, y_test = _fake_labels(5, 2), _fake_labels(3, 3)
+    for i in range(5):  # one image per training batch
+        _write_cifar_batch(folder / f"data_batch_{i + 1}", x_train[i : i + 1], y_train[i : i + 1])
+    _write_cifar_batch(folder / "test_batch", x_test, y_test)
+    (a, b), (c, d) = data.cifar10()
+    assert a.shape == (5, 32, 32, 3) and c.shape == (3, 32, 32, 3)
+    assert b.shape == (5, 1) and d.shape == (3, 1)  # labels shaped like Keras's
+    for got, expected in zip(
+        (a, b, c, d), (x_train, y_train[:, None], x_test, y_test[:, None]), strict=True
+    ):
+        assert got.dtype == np.uint8
+        np.testing.assert_array_equal(got, expected)
+    (a, b), (c, d) = data.cifar10(n_train=4, n_test=0)
+    assert a.shape == (4, 32, 32, 3) and b.shape == (4, 1) and c.shape == (0, 32, 32, 3)
+
+
+def test_cifar10_cache_refuses_pickles_that_are_not_plain_data(keras_home):
+    folder = keras_home / "datasets" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        with open(folder / name, "wb") as file:
+            pickle.dump({b"data": Path("x"), b"labels": [0]}, file)
+    with pytest.raises(pickle.UnpicklingError, match="refusing"):
+        data.cifar10()
+
+
+def test_a_missing_dataset_is_downloaded_through_keras(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    x, y = _fake_images(4, (28, 28), 0), _fake_labels(4, 1)
+    asked = []
+
+    def fake_download(name):
+        asked.append(name)
+        return (x, y), (x[:2], y[:2])
+
+    monkeypatch.setattr(data, "_download", fake_download)
+    (a, b), (c, d) = data.fashion_mnist(n_train=3)
+    assert asked == ["fashion_mnist"]
+    assert a.shape == (3, 28, 28) and b.shape == (3,) and c.shape == (2, 28, 28)
+
+
+@pytest.mark.parametrize(
+    ("loader", "title"),
+    [(data.mnist, "MNIST"), (data.fashion_mnist, "Fashion-MNIST"), (data.cifar10, "CIFAR-10")],
+)
+def test_offline_download_raises_dataset_unavailable_error_with_alternatives(
+    tmp_path, monkeypatch, loader, title
+):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    def offline(name):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(data, "_download", offline)
+    with pytest.raises(DatasetUnavailableError) as error:
+        loader()
+    message = str(error.value)
+    assert title in message
+    assert "download" in message and str(tmp_path / "datasets") in message
+    assert "digits(size=28)" in message and "shapes(" in message and "sample_image(" in message
+    assert isinstance(error.value, RuntimeError)
+    assert isinstance(error.value.__cause__, urllib.error.URLError)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"), [({"n_train": -1}, "n_train"), ({"n_test": 1.5}, "n_test")]
+)
+def test_keras_dataset_bad_subset_sizes_are_value_errors(keras_home, kwargs, name):
+    with pytest.raises(ValueError, match=rf"^{name} must"):
+        data.mnist(**kwargs)
