@@ -55,9 +55,7 @@ def image(
     """
     ndim = tuple(ndim)
     array = np.asarray(value)
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or array.dtype == bool
-    ):
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise ValueError(f"{name} must be a numeric array; got {_short(value)}")
     layouts = {2: "(H, W)", 3: "(H, W, C)", 4: "(N, H, W, C)"}
     if array.ndim not in ndim:

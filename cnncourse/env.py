@@ -1,7 +1,7 @@
 """One call at the top of every lesson: seed everything, say what runs where.
 
-    from cnncourse import env
-    env.setup(seed=0)
+from cnncourse import env
+env.setup(seed=0)
 """
 
 from __future__ import annotations

@@ -143,7 +143,9 @@ def roundtrip(image: np.ndarray, format: str = "PNG", quality: int = 90) -> tupl
         raise ValueError(f"quality must be between 1 and 100; got {quality}")
     squeeze = array.ndim == 3 and array.shape[-1] == 1
     buffer = io.BytesIO()
-    Image.fromarray(array[..., 0] if squeeze else array).save(buffer, format=format, quality=quality)
+    Image.fromarray(array[..., 0] if squeeze else array).save(
+        buffer, format=format, quality=quality
+    )
     n_bytes = buffer.tell()
     buffer.seek(0)
     decoded = np.asarray(Image.open(buffer).convert("L" if array.ndim == 2 or squeeze else "RGB"))

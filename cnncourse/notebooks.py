@@ -48,8 +48,11 @@ def _stub_for(block: list[str], indent: str) -> list[str]:
     except SyntaxError:
         tree = ast.Module(body=[], type_ignores=[])
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, ast.AnnAssign) else [])
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else ([node.target] if isinstance(node, ast.AnnAssign) else [])
+        )
         for target in targets:
             for name in ast.walk(target):
                 if isinstance(name, ast.Name) and name.id not in names:
@@ -106,7 +109,9 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def make_lesson(solution: nbformat.NotebookNode, lesson: int, where: str = "") -> nbformat.NotebookNode:
+def make_lesson(
+    solution: nbformat.NotebookNode, lesson: int, where: str = ""
+) -> nbformat.NotebookNode:
     """The student notebook for a solution notebook: solutions stubbed, outputs cleared."""
     nb = clean(nbformat.from_dict(solution))
     for index, cell in enumerate(nb.cells):
@@ -174,14 +179,18 @@ def generate(root: str | Path = ".", check: bool = False) -> list[Change]:
 # ----------------------------------------------------------------------------- build
 
 
-def execute(path: str | Path, timeout: int = 600, kernel_name: str = "python3") -> nbformat.NotebookNode:
+def execute(
+    path: str | Path, timeout: int = 600, kernel_name: str = "python3"
+) -> nbformat.NotebookNode:
     """Run a notebook top to bottom in a fresh kernel (working directory: its folder)."""
     from nbclient import NotebookClient
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name=kernel_name,
+        nb,
+        timeout=timeout,
+        kernel_name=kernel_name,
         resources={"metadata": {"path": str(path.parent.resolve())}},
     )
     client.execute()

@@ -149,8 +149,9 @@ def image_grid(
         raise ValueError(f"titles must have one entry per image ({n}); got {len(titles)}")
     ncols = _validate.integer("ncols", ncols, minimum=1) if ncols else min(n, 8)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3 * bool(titles)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows + 0.3 * bool(titles)), squeeze=False
+    )
     for i, ax in enumerate(axes.flat):
         if i < n:
             show_image(images[i], titles[i] if titles is not None else None, ax=ax, cmap=cmap)
@@ -199,7 +200,11 @@ def pixel_grid(
         )
         brightness = np.asarray(scale(array.astype(np.float64)))
         if cmap != "gray":
-            brightness = np.asarray(mpl.colormaps[cmap](brightness))[..., :3] @ [0.299, 0.587, 0.114]
+            brightness = np.asarray(mpl.colormaps[cmap](brightness))[..., :3] @ [
+                0.299,
+                0.587,
+                0.114,
+            ]
     else:
         ax.imshow(_prepare(array, "values"))
         top = 255 if np.issubdtype(array.dtype, np.integer) else 1.0
@@ -210,8 +215,15 @@ def pixel_grid(
                 text, size = fmt.format(array[y, x]), 9
             else:
                 text, size = "\n".join(fmt.format(v) for v in array[y, x]), 6.5
-            ax.text(x, y, text, ha="center", va="center", fontsize=size,
-                    color="black" if brightness[y, x] > 0.5 else "white")
+            ax.text(
+                x,
+                y,
+                text,
+                ha="center",
+                va="center",
+                fontsize=size,
+                color="black" if brightness[y, x] > 0.5 else "white",
+            )
     ax.set_xticks(np.arange(-0.5, width, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, height, 1), minor=True)
     ax.grid(which="minor", color="#888888", linewidth=0.6)
@@ -233,12 +245,22 @@ def channel_histograms(
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3))
     low, high = float(array.min()), float(array.max())
-    names = ("red", "green", "blue") if array.shape[-1] == 3 else [
-        f"channel {c}" for c in range(array.shape[-1])]
+    names = (
+        ("red", "green", "blue")
+        if array.shape[-1] == 3
+        else [f"channel {c}" for c in range(array.shape[-1])]
+    )
     colors = CHANNEL_COLORS if array.shape[-1] == 3 else [None] * array.shape[-1]
     for c in range(array.shape[-1]):
-        ax.hist(array[..., c].ravel(), bins=bins, range=(low, high if high > low else low + 1),
-                histtype="step", linewidth=1.5, color=colors[c], label=names[c])
+        ax.hist(
+            array[..., c].ravel(),
+            bins=bins,
+            range=(low, high if high > low else low + 1),
+            histtype="step",
+            linewidth=1.5,
+            color=colors[c],
+            label=names[c],
+        )
     ax.set_xlabel("pixel value")
     ax.set_ylabel("number of pixels")
     ax.legend(frameon=False)

@@ -22,7 +22,9 @@ def test_rgb_to_grayscale_matches_keras_on_random_images(rng):
 
     for image in random_images(rng):
         ours = images.rgb_to_grayscale(image)
-        theirs = keras.ops.convert_to_numpy(keras.ops.image.rgb_to_grayscale(image.astype("float32")))
+        theirs = keras.ops.convert_to_numpy(
+            keras.ops.image.rgb_to_grayscale(image.astype("float32"))
+        )
         # Keras rounds the red weight to 0.2989: at most 0.0001 * 255 apart
         np.testing.assert_allclose(ours, theirs[..., 0], atol=0.03)
 
@@ -77,7 +79,9 @@ def test_to_bgr_reverses_channels_and_is_its_own_inverse(rng):
 
 
 def test_channel_means_per_channel():
-    image = np.stack([np.full((3, 3), 10), np.full((3, 3), 20), np.arange(9).reshape(3, 3)], axis=-1)
+    image = np.stack(
+        [np.full((3, 3), 10), np.full((3, 3), 20), np.arange(9).reshape(3, 3)], axis=-1
+    )
     np.testing.assert_allclose(images.channel_means(image), [10, 20, 4])
 
 

@@ -36,9 +36,23 @@ from ._core import (
 )
 
 __all__ = [
-    "ERROR", "FAILED", "NOT_DONE", "PASSED", "VISIBLE_SEED", "Case", "Exercise",
-    "FunctionExercise", "Result", "ValueExercise", "choice", "close", "exact",
-    "REGISTRY", "check", "for_lesson", "get",
+    "ERROR",
+    "FAILED",
+    "NOT_DONE",
+    "PASSED",
+    "VISIBLE_SEED",
+    "Case",
+    "Exercise",
+    "FunctionExercise",
+    "Result",
+    "ValueExercise",
+    "choice",
+    "close",
+    "exact",
+    "REGISTRY",
+    "check",
+    "for_lesson",
+    "get",
 ]
 
 _MODULES = (lesson01,)

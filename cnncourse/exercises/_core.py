@@ -252,28 +252,40 @@ class FunctionExercise(Exercise):
                 return Result(self.id, NOT_DONE, "not implemented yet.")
             except Exception as exc:  # noqa: BLE001 - any student error is feedback
                 return Result(
-                    self.id, ERROR, f"raised an error on case {i + 1} of {len(cases)}.",
-                    case_index=i, n_cases=len(cases),
+                    self.id,
+                    ERROR,
+                    f"raised an error on case {i + 1} of {len(cases)}.",
+                    case_index=i,
+                    n_cases=len(cases),
                     details=f"{case.describe(self.arg_names)}\nerror: {_error_text(exc)}",
                 )
             if got is None:
                 return Result(
-                    self.id, FAILED, f"returned None on case {i + 1} of {len(cases)} "
-                    "(did you forget `return`?).", case_index=i, n_cases=len(cases),
+                    self.id,
+                    FAILED,
+                    f"returned None on case {i + 1} of {len(cases)} (did you forget `return`?).",
+                    case_index=i,
+                    n_cases=len(cases),
                     details=case.describe(self.arg_names),
                 )
             if not _same_inputs(case, args, kwargs):
                 return Result(
-                    self.id, FAILED, f"changed its input on case {i + 1} of {len(cases)}; "
-                    "work on a copy instead.", case_index=i, n_cases=len(cases),
+                    self.id,
+                    FAILED,
+                    f"changed its input on case {i + 1} of {len(cases)}; work on a copy instead.",
+                    case_index=i,
+                    n_cases=len(cases),
                     details=case.describe(self.arg_names),
                 )
             expected = self.expected(case)
             reason = self.compare(expected, got)
             if reason:
                 return Result(
-                    self.id, FAILED, f"wrong answer on case {i + 1} of {len(cases)}: {reason}",
-                    case_index=i, n_cases=len(cases),
+                    self.id,
+                    FAILED,
+                    f"wrong answer on case {i + 1} of {len(cases)}: {reason}",
+                    case_index=i,
+                    n_cases=len(cases),
                     details=(
                         f"{case.describe(self.arg_names)}\nexpected: {describe_value(expected)}"
                         f"\ngot:      {describe_value(got)}"
@@ -308,7 +320,9 @@ class ValueExercise(Exercise):
         if reason:
             if self.choices is None:
                 reason = f"{describe_value(value)} is not right"
-            return Result(self.id, FAILED, reason + ".", details=f"hint: {self.hint}" * bool(self.hint))
+            return Result(
+                self.id, FAILED, reason + ".", details=f"hint: {self.hint}" * bool(self.hint)
+            )
         return Result(self.id, PASSED, "correct.")
 
 

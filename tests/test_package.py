@@ -1,0 +1,75 @@
+"""The package as a whole: fast lazy import, the command line, the environment line."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cnncourse
+
+
+def run_python(code):
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+def test_import_cnncourse_loads_no_heavy_dependency():
+    out = run_python(
+        "import sys, cnncourse\n"
+        "heavy = ['tensorflow', 'keras', 'jax', 'torch', 'matplotlib', 'sklearn', 'skimage']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    assert out == "[]"
+
+
+def test_exercises_import_without_keras():
+    out = run_python(
+        "import sys\nfrom cnncourse.exercises import check\n"
+        "print('keras' in sys.modules, 'tensorflow' in sys.modules)"
+    )
+    assert out == "False False"
+
+
+def test_submodules_load_on_first_use():
+    assert cnncourse.images.rgb_to_grayscale is not None
+    assert "plot" in dir(cnncourse)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        cnncourse.nope  # noqa: B018
+
+
+def test_version_matches_the_installed_metadata():
+    from importlib.metadata import version
+
+    assert cnncourse.__version__ == version("cnncourse")
+
+
+def test_cnncourse_command_is_installed():
+    # the console script sits beside this interpreter (the environment may not be on PATH)
+    script = Path(sys.executable).parent / "cnncourse"
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    for command in ("generate", "build", "env"):
+        assert command in result.stdout
+
+
+def test_env_setup_prints_backend_and_device_and_seeds_everything(capsys):
+    from cnncourse import env
+
+    info = env.setup(seed=3)
+    line = capsys.readouterr().out
+    assert info.backend in line and info.keras in line
+    assert ("GPU" in line) or ("CPU (no GPU found)" in line)
+    first = np.random.rand(3)
+    env.setup(seed=3, verbose=False)
+    assert np.array_equal(first, np.random.rand(3))
+
+
+def test_env_setup_rejects_a_negative_seed():
+    from cnncourse import env
+
+    with pytest.raises(ValueError, match="seed must be >= 0"):
+        env.setup(seed=-1)
