@@ -1,8 +1,4 @@
-"""Figures for the lessons, in one consistent style.
-
-Every function returns the matplotlib Figure or Axes it drew on, so a lesson
-can save it (``fig.savefig``) and a test can inspect it.
-"""
+"""Figures of images: whole images, channels, grids, annotated pixel values, histograms."""
 
 from __future__ import annotations
 
@@ -12,7 +8,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import _validate
+from .. import _validate
 
 #: The course's figure style (applied by :func:`use_style` and ``env.setup``).
 STYLE = {
@@ -117,7 +113,7 @@ def show_channels(image: np.ndarray, names: Sequence[str] = ("red", "green", "bl
     values = array.astype(np.float64) / top
     fig, axes = plt.subplots(2, 4, figsize=(11, 5.6))
     show_image(np.clip(values, 0, 1), "RGB image", ax=axes[0, 0])
-    from .images import rgb_to_grayscale
+    from ..images import rgb_to_grayscale
 
     show_image(rgb_to_grayscale(values), "grayscale (luminance)", ax=axes[1, 0], vmin=0, vmax=1)
     for c, name in enumerate(names):
