@@ -26,13 +26,15 @@ _SUBMODULES = (
     "exercises",
     "images",
     "notebooks",
+    "ops",
     "plot",
+    "shapes",
 )
 
 __all__ = ["__version__", *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
-    from . import cli, data, env, exercises, images, notebooks, plot  # noqa: F401
+    from . import cli, data, env, exercises, images, notebooks, ops, plot, shapes  # noqa: F401
 
 
 def __getattr__(name: str):
