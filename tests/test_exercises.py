@@ -175,3 +175,28 @@ def test_exact_comparison_is_strict_about_bools():
     assert compare(1, True) is not None
     assert compare((2, 3), [2, 3]) is None
     assert compare(5, np.int64(5)) is None
+
+
+def test_quiz_lists_say_which_answers_are_wrong_without_revealing_them(capsys):
+    from cnncourse.exercises.lesson03 import shape_answers
+
+    answers = shape_answers()
+    assert check.q_shape_quiz(answers) is True
+    wrong = list(answers)
+    wrong[1] = (1, 1, 1)
+    assert check.q_shape_quiz(wrong) is False
+    out = capsys.readouterr().out
+    assert "question 2 of 4 not right" in out and str(answers[1]) not in out
+    assert check.q_shape_quiz(answers[:2]) is False
+    assert "a list of 4 answers" in capsys.readouterr().out
+
+
+def test_generated_shape_questions_are_reproducible_and_valid():
+    from cnncourse import shapes
+    from cnncourse.exercises.lesson03 import shape_answers, shape_questions
+
+    assert shape_questions(seed=5) == shape_questions(seed=5)
+    assert shape_questions(seed=5) != shape_questions(seed=6)
+    for q, (h, w, k) in zip(shape_questions(seed=5), shape_answers(seed=5), strict=True):
+        size = shapes.conv_output_size(q["size"], q["kernel_size"], q["stride"], q["padding"])
+        assert h == w == size >= 1 and k == q["filters"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import lesson01
+from . import lesson01, lesson02, lesson03
 from ._core import (
     ERROR,
     FAILED,
@@ -32,6 +32,7 @@ from ._core import (
     ValueExercise,
     choice,
     close,
+    each,
     exact,
 )
 
@@ -55,7 +56,7 @@ __all__ = [
     "get",
 ]
 
-_MODULES = (lesson01,)
+_MODULES = (lesson01, lesson02, lesson03)
 
 #: Every exercise of the course by id.
 REGISTRY: dict[str, Exercise] = {}

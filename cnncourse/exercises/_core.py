@@ -146,7 +146,25 @@ def choice() -> Comparison:
             return f"{got!r} is not the right choice"
         return None
 
+    compare.reveals_expected = False
     return compare
+
+
+def each(compare: Comparison | None = None) -> Comparison:
+    """Compare a list of answers item by item; say which are wrong, not what is right."""
+    compare = compare or exact()
+
+    def compare_items(expected: Any, got: Any) -> str | None:
+        if not isinstance(got, (list, tuple)) or len(got) != len(expected):
+            return f"answer with a list of {len(expected)} answers, one per question"
+        wrong = [i + 1 for i, (e, g) in enumerate(zip(expected, got, strict=True)) if compare(e, g)]
+        if wrong:
+            numbers = ", ".join(str(i) for i in wrong)
+            return f"question{'s' * (len(wrong) > 1)} {numbers} of {len(expected)} not right"
+        return None
+
+    compare_items.reveals_expected = False
+    return compare_items
 
 
 # --------------------------------------------------------------------------- results
@@ -318,8 +336,8 @@ class ValueExercise(Exercise):
                 return Result(self.id, FAILED, f"{value!r} is not one of the choices {allowed}.")
         reason = self.compare(self.answer(), value)
         if reason:
-            if self.choices is None:
-                reason = f"{describe_value(value)} is not right"
+            if getattr(self.compare, "reveals_expected", True):
+                reason = f"{describe_value(value)} is not right"  # keep the answer secret
             return Result(
                 self.id, FAILED, reason + ".", details=f"hint: {self.hint}" * bool(self.hint)
             )
