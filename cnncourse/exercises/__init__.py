@@ -49,6 +49,7 @@ __all__ = [
     "ValueExercise",
     "choice",
     "close",
+    "each",
     "exact",
     "REGISTRY",
     "check",
@@ -111,10 +112,8 @@ def run_check(exercise: Exercise, answer: Any, seed: int = VISIBLE_SEED) -> Any:
         if result.passed:
             return answer
         reference = exercise.reference
-        print(
-            f"    The rest of this lesson uses the reference "
-            f"{reference.__module__}.{reference.__name__} until yours passes."
-        )
+        name = exercise.reference_name or f"{reference.__module__}.{reference.__name__}"
+        print(f"    The rest of this lesson uses the reference {name} until yours passes.")
         return reference
     return result.passed
 

@@ -237,6 +237,7 @@ class FunctionExercise(Exercise):
     edge_cases: tuple[Case, ...] = ()
     n_random: int = 8
     arg_names: tuple[str, ...] = ()
+    reference_name: str = ""  # how feedback names the reference, e.g. "cnncourse.ops.conv2d"
 
     kind = "function"
 

@@ -55,6 +55,7 @@ _sobel_vertical = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]
 
 conv2d_single = FunctionExercise(
     id="conv2d_single",
+    reference_name="cnncourse.ops.conv2d",
     lesson=LESSON,
     title="One channel, one kernel, with loops",
     points=2,
@@ -71,6 +72,7 @@ conv2d_single = FunctionExercise(
 
 conv2d = FunctionExercise(
     id="conv2d",
+    reference_name="cnncourse.ops.conv2d",
     lesson=LESSON,
     title="Many channels, many filters, bias and stride, vectorised",
     points=3,
@@ -78,7 +80,9 @@ conv2d = FunctionExercise(
     generate=_multi_case,
     edge_cases=(
         Case((_half_dark[..., None], _sobel_vertical[..., None, None], np.zeros(1))),
-        Case((np.ones((4, 4, 2)), np.ones((2, 2, 2, 3)), np.array([0.0, 1.0, -1.0])), {"stride": 2}),
+        Case(
+            (np.ones((4, 4, 2)), np.ones((2, 2, 2, 3)), np.array([0.0, 1.0, -1.0])), {"stride": 2}
+        ),
     ),
     compare=close(rtol=1e-6, atol=1e-9),
     arg_names=("x", "kernel", "bias"),
@@ -86,11 +90,14 @@ conv2d = FunctionExercise(
 
 
 def _params_case(rng: np.random.Generator) -> Case:
-    return Case((int(rng.choice([1, 3, 5, 7])), int(rng.integers(1, 65)), int(rng.integers(1, 129))))
+    return Case(
+        (int(rng.choice([1, 3, 5, 7])), int(rng.integers(1, 65)), int(rng.integers(1, 129)))
+    )
 
 
 conv_params = FunctionExercise(
     id="conv_params",
+    reference_name="cnncourse.shapes.conv_params",
     lesson=LESSON,
     title="Parameters of a conv layer",
     points=1,
@@ -135,7 +142,11 @@ q_shift_output = ValueExercise(
     lesson=LESSON,
     title="Shift the input 2 pixels right: what happens to a conv layer's output?",
     points=1,
-    choices={"a": "it shifts 2 pixels right", "b": "it does not change", "c": "it changes unpredictably"},
+    choices={
+        "a": "it shifts 2 pixels right",
+        "b": "it does not change",
+        "c": "it changes unpredictably",
+    },
     answer=lambda: "a",
     compare=choice(),
     hint="equivariance: the same kernel is applied at every position",

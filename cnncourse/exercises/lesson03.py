@@ -48,6 +48,7 @@ def _pad_case(rng: np.random.Generator) -> Case:
 
 conv_output_size = FunctionExercise(
     id="conv_output_size",
+    reference_name="cnncourse.shapes.conv_output_size",
     lesson=LESSON,
     title="Output size from W, F, S and P",
     points=1,
@@ -60,6 +61,7 @@ conv_output_size = FunctionExercise(
 
 same_padding = FunctionExercise(
     id="same_padding",
+    reference_name="cnncourse.shapes.same_padding",
     lesson=LESSON,
     title='The (before, after) zero padding of "same"',
     points=2,
@@ -72,6 +74,7 @@ same_padding = FunctionExercise(
 
 pad = FunctionExercise(
     id="pad",
+    reference_name="cnncourse.ops.pad",
     lesson=LESSON,
     title="Zero padding around the spatial axes",
     points=1,
