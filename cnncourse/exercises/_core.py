@@ -345,6 +345,89 @@ class ValueExercise(Exercise):
         return Result(self.id, PASSED, "correct.")
 
 
+def model_summary(model: Any) -> list[dict[str, Any]]:
+    """A Keras model as plain data, one dict per layer (the input layer left out).
+
+    Keys: ``type`` (class name), ``output_shape`` (list, batch axis as None),
+    ``params`` (int) and ``activation`` (name or None). JSON-safe, so a grader
+    can get it from a student's process without unpickling anything.
+    """
+    rows = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        try:
+            shape = list(layer.output.shape)
+        except (AttributeError, ValueError):  # a layer never called on a tensor
+            shape = None
+        activation = getattr(layer, "activation", None)
+        rows.append(
+            {
+                "type": type(layer).__name__,
+                "output_shape": None
+                if shape is None
+                else [None if d is None else int(d) for d in shape],
+                "params": int(layer.count_params()) if layer.built else 0,
+                "activation": getattr(activation, "__name__", None) if activation else None,
+            }
+        )
+    return rows
+
+
+def compare_summaries(expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> str | None:
+    """None if two model summaries match layer by layer, else the first difference."""
+    for i, (e, g) in enumerate(zip(expected, got, strict=False)):
+        for key in ("type", "output_shape", "params", "activation"):
+            if e[key] != g[key]:
+                return (
+                    f"layer {i + 1} ({g['type']}): {key.replace('_', ' ')} should be {e[key]!r}, "
+                    f"got {g[key]!r}"
+                )
+    if len(got) != len(expected):
+        return f"expected {len(expected)} layers after the input, got {len(got)}"
+    return None
+
+
+@dataclass
+class ModelExercise(Exercise):
+    """Build a Keras model; it is compared layer by layer with ``reference()``'s.
+
+    The answer may be a model or a function that returns one.
+    """
+
+    reference: Callable[[], Any] = None  # type: ignore[assignment]
+
+    kind = "model"
+
+    def expected_summary(self) -> list[dict[str, Any]]:
+        return model_summary(self.reference())
+
+    def grade(self, answer: Any, seed: int = VISIBLE_SEED) -> Result:
+        if _is_stub(answer):
+            return Result(self.id, NOT_DONE, "not built yet.")
+        try:
+            model = answer() if callable(answer) and not hasattr(answer, "layers") else answer
+        except NotImplementedError:
+            return Result(self.id, NOT_DONE, "not built yet.")
+        except Exception as exc:  # noqa: BLE001 - any student error is feedback
+            return Result(
+                self.id,
+                ERROR,
+                "building the model raised an error.",
+                details=f"error: {_error_text(exc)}",
+            )
+        if _is_stub(model):
+            return Result(self.id, NOT_DONE, "not built yet.")
+        if not hasattr(model, "layers"):
+            return Result(self.id, ERROR, f"expected a Keras model, got {type(model).__name__}.")
+        reason = compare_summaries(self.expected_summary(), model_summary(model))
+        if reason:
+            return Result(self.id, FAILED, reason + ".")
+        return Result(
+            self.id, PASSED, "every layer matches: type, output shape, parameters, activation."
+        )
+
+
 def _same_inputs(case: Case, args: tuple, kwargs: dict) -> bool:
     try:
         return exact()(case.args, args) is None and exact()(case.kwargs, kwargs) is None
