@@ -442,3 +442,249 @@ def visit_counts(
         counts.append(covered[before : before + size])
     # windows are rectangles on a grid: a pixel's count is (rows covering it) x (cols covering it)
     return np.outer(counts[0], counts[1])
+
+
+# ---------------------------------------------------------------------------
+# faster convolutions: through the FFT, and separable kernels
+# ---------------------------------------------------------------------------
+
+
+def _fast_length(n: int) -> int:
+    """The smallest m >= n whose only prime factors are 2, 3 and 5 (fast FFT sizes)."""
+    m = n
+    while True:
+        rest = m
+        for p in (2, 3, 5):
+            while rest % p == 0:
+                rest //= p
+        if rest == 1:
+            return m
+        m += 1
+
+
+def conv2d_fft(
+    x: Any, kernel: Any, bias: Any = None, stride: Any = 1, padding: Any = "valid"
+) -> np.ndarray:
+    """2-D convolution layer through the FFT: :func:`conv2d` as products of spectra.
+
+    The convolution theorem: convolving two arrays multiplies their Fourier
+    transforms. Both the padded image and the kernel are zero-padded to the size
+    of their *full* convolution, ``(H_p + F_h - 1, W_p + F_w - 1)`` (rounded up to
+    a fast FFT length), so the FFT's circular convolution has nothing to wrap
+    around; transformed with ``np.fft.rfft2``, multiplied (and summed over the
+    input channels), transformed back with ``np.fft.irfft2`` and cropped to the
+    ``"valid"`` part. Like Keras this is a **cross-correlation**, so the kernel is
+    flipped in both axes first (correlation with ``k`` = convolution with the
+    flipped ``k``).
+
+    The cost barely depends on the kernel size: ``O(H W log(H W))`` per channel
+    pair instead of ``O(H W F_h F_w)``, which wins for large kernels.
+    ``stride > 1`` is supported by subsampling: every stride-1 position is
+    computed, then every ``S``-th kept (no time saved).
+
+    Parameters
+    ----------
+    x : array of shape (H, W, C) or (N, H, W, C); or (H, W) for one channel
+    kernel : array of shape (F_h, F_w, C, K); or (F_h, F_w) for one filter
+    bias : array of shape (K,), optional
+    stride : int or (S_h, S_w)
+    padding : {"valid", "same", "full"}, int, (ph, pw) or ((top, bottom), (left, right))
+
+    Returns
+    -------
+    array of shape (H_out, W_out, K) or (N, H_out, W_out, K)
+        Or (H_out, W_out) for a 2-D kernel and a single image; :func:`conv2d`'s
+        result up to round-off. float32 when ``x``, ``kernel`` (and ``bias``) are
+        float32, else float64.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(4, 4)
+    >>> kernel = np.array([[1.0, 0.0], [0.0, -1.0]])
+    >>> conv2d_fft(x, kernel).round(6)
+    array([[-5., -5., -5.],
+           [-5., -5., -5.],
+           [-5., -5., -5.]])
+    >>> np.allclose(conv2d_fft(x, kernel, padding="same"), conv2d(x, kernel, padding="same"))
+    True
+    """
+    xp, kernel, (sh, sw), (h_out, w_out), finish = _prepare(x, kernel, bias, stride, padding)
+    _, hp, wp, _ = xp.shape
+    f_h, f_w = kernel.shape[:2]
+    size = (_fast_length(hp + f_h - 1), _fast_length(wp + f_w - 1))
+    x_hat = np.fft.rfft2(xp, s=size, axes=(1, 2))  # (N, S_h, S_w // 2 + 1, C)
+    k_hat = np.fft.rfft2(kernel[::-1, ::-1], s=size, axes=(0, 1))  # (S_h, S_w // 2 + 1, C, K)
+    # at every frequency: multiply and sum over the channels, a (1, C) @ (C, K) product
+    product = np.matmul(x_hat[..., None, :], k_hat)[..., 0, :]  # (N, S_h, S_w // 2 + 1, K)
+    full = np.fft.irfft2(product, s=size, axes=(1, 2))  # the full convolution
+    # output (i, j) of the cross-correlation is entry (i + F_h - 1, j + F_w - 1) of the full one
+    valid = full[:, f_h - 1 : hp, f_w - 1 : wp]
+    out = np.ascontiguousarray(valid[:, ::sh, ::sw], dtype=xp.dtype)
+    assert out.shape[1:3] == (h_out, w_out)
+    return finish(out)
+
+
+def separable_conv2d(
+    x: Any,
+    column: Any,
+    row: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = "valid",
+) -> np.ndarray:
+    """Convolution with a rank-1 kernel ``outer(column, row)`` as two 1-D passes.
+
+    A kernel ``K[a, b] = column[a] * row[b]`` (Sobel, box and Gaussian blurs...)
+    factors the sum over the window: first every image column is correlated with
+    ``column`` (vertical pass), then every row of that with ``row`` (horizontal
+    pass). ``F_h + F_w`` multiplications per output instead of ``F_h * F_w``.
+    Same result as ``conv2d(x, np.outer(column, row))`` (a cross-correlation, as
+    Keras; see :func:`rank1_factors` to split a kernel).
+
+    The same two filters are applied to **each channel separately** (a depthwise
+    convolution): (H, W, C) gives (H_out, W_out, C), channel ``c`` being
+    ``conv2d(x[..., c], np.outer(column, row))``.
+
+    Parameters
+    ----------
+    x : array of shape (H, W), (H, W, C) or (N, H, W, C)
+    column : array of shape (F_h,)
+        The vertical filter (the kernel's first column, up to scale).
+    row : array of shape (F_w,)
+        The horizontal filter.
+    bias : float or array of shape (C,), optional
+        Added to every output position of each channel.
+    stride : int or (S_h, S_w)
+    padding : {"valid", "same", "full"}, int, (ph, pw) or ((top, bottom), (left, right))
+        As :func:`conv2d` with a kernel of shape (F_h, F_w).
+
+    Returns
+    -------
+    array of shape (H_out, W_out), (H_out, W_out, C) or (N, H_out, W_out, C)
+        float32 when ``x``, ``column``, ``row`` (and ``bias``) are float32, else
+        float64.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(4, 4)
+    >>> separable_conv2d(x, [1, 2, 1], [1, 0, -1])  # Sobel: left minus right
+    array([[-8., -8.],
+           [-8., -8.]])
+    >>> conv2d(x, np.outer([1, 2, 1], [1, 0, -1]))
+    array([[-8., -8.],
+           [-8., -8.]])
+    """
+    x_in = _real_array("x", x, (2, 3, 4), "(H, W), (H, W, C) or (N, H, W, C)")
+    x4 = _image(x_in)
+    column = _real_array("column", column, (1,), "(F_h,)")
+    row = _real_array("row", row, (1,), "(F_w,)")
+    if x4.size == 0 or column.size == 0 or row.size == 0:
+        raise ValueError(
+            f"x, column and row must not be empty; got shapes {x_in.shape}, {column.shape} "
+            f"and {row.shape}"
+        )
+    arrays = [x4, column, row]
+    if bias is not None:
+        b = _real_array("bias", bias, (0, 1), f"() or (C,) = ({x4.shape[3]},)")
+        if b.ndim == 1 and b.shape != (x4.shape[3],):
+            raise ValueError(
+                f"bias must be a number or have shape (C,) = ({x4.shape[3]},), one value per "
+                f"channel of x of shape {x_in.shape}; got shape {b.shape}"
+            )
+        arrays.append(b)
+    dtype = _float_dtype(*arrays)
+    f_h, f_w = column.size, row.size
+    (sh, sw), pads, (h_out, w_out) = _geometry(
+        x4.shape[1:3],
+        (f_h, f_w),
+        stride,
+        padding,
+        f"kernel outer(column, row) of shape ({f_h}, {f_w})",
+    )
+    xp = _pad4(x4.astype(dtype, copy=False), pads)
+    column, row = column.astype(dtype, copy=False), row.astype(dtype, copy=False)
+    window = np.lib.stride_tricks.sliding_window_view
+    # vertical pass: every F_h-tall strip (every S_h-th row) times `column`
+    strips = window(xp, f_h, axis=1)[:, ::sh]  # (N, H_out, W_p, C, F_h)
+    vertical = np.einsum("nhwcf,f->nhwc", strips, column)  # (N, H_out, W_p, C)
+    # horizontal pass: every F_w-wide piece of those rows (every S_w-th) times `row`
+    pieces = window(vertical, f_w, axis=2)[:, :, ::sw]  # (N, H_out, W_out, C, F_w)
+    out = np.einsum("nhwcf,f->nhwc", pieces, row)
+    assert out.shape[1:3] == (h_out, w_out)
+    if bias is not None:
+        out += arrays[3].astype(dtype, copy=False)
+    if x_in.ndim == 2:
+        out = out[..., 0]
+    return out if x_in.ndim == 4 else out[0]
+
+
+def rank1_factors(kernel: Any, tol: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+    """Split a rank-1 kernel into ``(column, row)`` with ``kernel == np.outer(column, row)``.
+
+    Uses the singular value decomposition ``kernel = U diag(s) V^T``: the kernel
+    has rank 1 when only ``s[0]`` is non-zero, and then
+    ``kernel = s[0] * outer(U[:, 0], V[0])``. The factors are only defined up to
+    scale (``outer(c * column, row / c)`` is the same kernel); here both get
+    ``sqrt(s[0])`` and the largest entry of ``column`` is positive. Use them with
+    :func:`separable_conv2d`.
+
+    Parameters
+    ----------
+    kernel : array of shape (F_h, F_w)
+    tol : float, >= 0
+        The kernel counts as rank 1 when ``s[1] <= tol * s[0]`` (round-off aside,
+        ``s[1] = 0``).
+
+    Returns
+    -------
+    column : float64 array of shape (F_h,)
+    row : float64 array of shape (F_w,)
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` is not (numerically) rank 1 (not separable).
+
+    Examples
+    --------
+    >>> sobel = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]])
+    >>> column, row = rank1_factors(sobel)
+    >>> column / column[0]  # [1, 2, 1] up to scale
+    array([1., 2., 1.])
+    >>> np.allclose(row / row[0], [1, 0, -1])
+    True
+    >>> np.allclose(np.outer(column, row), sobel)
+    True
+    """
+    kernel = _real_array("kernel", kernel, (2,), "(F_h, F_w)")
+    tol = _validate.number("tol", tol, low=0)
+    if kernel.size == 0:
+        raise ValueError(f"kernel must not be empty; got shape {kernel.shape}")
+    u, s, vt = np.linalg.svd(kernel.astype(np.float64))
+    if s[0] == 0:  # the zero kernel: outer(0, 0)
+        return np.zeros(kernel.shape[0]), np.zeros(kernel.shape[1])
+    if s.size > 1 and s[1] > tol * s[0]:
+        raise ValueError(
+            f"kernel must have rank 1 (be an outer product of a column and a row) to be "
+            f"separable; its singular values are {np.round(s, 6).tolist()} "
+            f"(s[1] / s[0] = {s[1] / s[0]:.3g} > tol = {tol:g})"
+        )
+    column, row = u[:, 0] * np.sqrt(s[0]), vt[0] * np.sqrt(s[0])
+    if column[np.argmax(np.abs(column))] < 0:
+        column, row = -column, -row
+    return column, row
+
+
+# ---------------------------------------------------------------------------
+# pooling: implemented in cnncourse.pooling, available here too
+# ---------------------------------------------------------------------------
+
+# (at the end: pooling itself imports this module only inside its functions, so no cycle)
+from .pooling import (  # noqa: E402, F401  (re-exported)
+    avg_pool2d,
+    depth_max_pool,
+    global_avg_pool,
+    global_max_pool,
+    l2_pool2d,
+    max_pool2d,
+)

@@ -1,0 +1,327 @@
+"""Pooling in plain NumPy: max, average and L2 pooling, global and depth-wise pooling.
+
+Layouts are those of :mod:`cnncourse.ops` (and Keras): an image is (H, W, C), a
+batch (N, H, W, C), channels last; a single-channel image may be a 2-D (H, W)
+array. Every function is also available from :mod:`cnncourse.ops`.
+
+``stride`` defaults to ``pool_size`` (non-overlapping windows, as in Keras) and
+``padding`` is ``"valid"`` or ``"same"``, with Keras's exact conventions:
+
+- ``"same"`` gives ``ceil(W / stride)`` outputs per axis and adds the same rows and
+  columns as a ``"same"`` convolution (:func:`cnncourse.shapes.same_padding`; an
+  odd extra one goes at the bottom/right);
+- **max pooling** pads with ``-inf``: a padded cell never wins, the maximum is the
+  largest *real* value of the window (padding with zeros would turn the maximum of
+  an all-negative window into 0);
+- **average pooling** averages over the real cells only: a border window with 2
+  real cells out of 4 is the mean of those 2 (the count excludes the padding).
+
+Results are float32 when ``x`` is float32, else float64 (as :func:`ops.conv2d`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _validate, shapes
+
+_POOL_PADDING = ("valid", "same")
+
+
+# ---------------------------------------------------------------------------
+# argument handling
+# ---------------------------------------------------------------------------
+
+
+def _batch(x: Any, ndim: tuple[int, ...] = (2, 3, 4)) -> tuple[np.ndarray, Any]:
+    """``x`` as a float (N, H, W, C) array, and a function restoring the caller's layout."""
+    # imported here: cnncourse.ops re-exports this module's functions (no import cycle)
+    from . import ops
+
+    layouts = {2: "(H, W)", 3: "(H, W, C)", 4: "(N, H, W, C)"}
+    names = [layouts[n] for n in ndim]
+    x_in = ops._real_array("x", x, ndim, " or ".join([", ".join(names[:-1]), names[-1]]))
+    if x_in.size == 0:
+        raise ValueError(f"x must not be empty; got shape {x_in.shape}")
+    x4 = ops._image(x_in)
+    x4 = x4.astype(ops._float_dtype(x4), copy=False)
+
+    def finish(out: np.ndarray) -> np.ndarray:
+        """(N, ...) result -> the layout of ``x`` (drop the batch, and for (H, W) the channel)."""
+        if x_in.ndim == 2:
+            out = out[..., 0]
+        return out if x_in.ndim == 4 else out[0]
+
+    return x4, finish
+
+
+def _pair(name: str, value: Any) -> tuple[int, int]:
+    return tuple(_validate.integer(name, v, minimum=1) for v in shapes._per_axis(name, value, 2))
+
+
+def _window_args(
+    x4: np.ndarray, pool_size: Any, stride: Any, padding: Any
+) -> tuple[tuple[int, int], tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]:
+    """Validated (pool, strides, pads) of a 2-D pooling of the batch ``x4``."""
+    pool = _pair("pool_size", pool_size)
+    strides = pool if stride is None else _pair("stride", stride)
+    if isinstance(padding, str):
+        padding = padding.lower()  # Keras accepts "SAME" too
+    _validate.one_of("padding", padding, _POOL_PADDING)
+    input_hw = x4.shape[1:3]
+    if padding == "valid" and any(p > w for p, w in zip(pool, input_hw, strict=True)):
+        raise ValueError(
+            f"pool_size {pool} is larger than the input {tuple(input_hw)} with padding='valid'; "
+            "use a smaller pool_size or padding='same'"
+        )
+    return pool, strides, shapes.resolve_padding(padding, input_hw, pool, strides)
+
+
+def _windows(xp: np.ndarray, pool: tuple[int, int], strides: tuple[int, int]) -> np.ndarray:
+    """View (N, H_out, W_out, C, P_h, P_w) of every pooling window of a padded batch."""
+    view = np.lib.stride_tricks.sliding_window_view(xp, pool, axis=(1, 2))
+    return view[:, :: strides[0], :: strides[1]]
+
+
+def _real_cells(size: int, pool: int, stride: int, pads: tuple[int, int]) -> np.ndarray:
+    """Along one axis: how many cells of each window are real (not padding)."""
+    real = np.pad(np.ones(size, dtype=np.int64), pads)
+    return np.lib.stride_tricks.sliding_window_view(real, pool)[::stride].sum(axis=1)
+
+
+def _mean_pool(x4: np.ndarray, pool_size: Any, stride: Any, padding: Any) -> np.ndarray:
+    """Average pooling of a float (N, H, W, C) batch, padding left out of the means."""
+    pool, strides, pads = _window_args(x4, pool_size, stride, padding)
+    xp = np.pad(x4, ((0, 0), *pads, (0, 0)))  # zeros: they add nothing to the sums
+    sums = _windows(xp, pool, strides).sum(axis=(-2, -1))  # (N, H_out, W_out, C)
+    # real cells of window (i, j) = real rows of window i x real columns of window j
+    counts = np.outer(
+        *(
+            _real_cells(w, p, s, pad)
+            for w, p, s, pad in zip(x4.shape[1:3], pool, strides, pads, strict=True)
+        )
+    )
+    return sums / counts[None, :, :, None].astype(x4.dtype)
+
+
+# ---------------------------------------------------------------------------
+# pooling over windows
+# ---------------------------------------------------------------------------
+
+
+def max_pool2d(
+    x: Any, pool_size: Any = 2, stride: Any = None, padding: str = "valid"
+) -> np.ndarray:
+    """Max pooling: the largest value of each window, channel by channel.
+
+    What ``keras.layers.MaxPooling2D(pool_size, strides, padding)`` computes. With
+    ``padding="same"`` the border is padded with ``-inf``, so a padded cell never
+    wins: each output is the maximum of the real values of its window.
+
+    Parameters
+    ----------
+    x : array of shape (H, W), (H, W, C) or (N, H, W, C)
+    pool_size : int or (P_h, P_w)
+    stride : int or (S_h, S_w), optional
+        Defaults to ``pool_size`` (windows side by side, no overlap).
+    padding : {"valid", "same"}
+        ``"same"`` gives ``ceil(H / S_h) x ceil(W / S_w)`` outputs.
+
+    Returns
+    -------
+    array of shape (H_out, W_out), (H_out, W_out, C) or (N, H_out, W_out, C)
+        float32 if ``x`` is float32, else float64.
+
+    Examples
+    --------
+    >>> x = np.array([[1, 2, 5, 0], [3, 4, 1, 1], [0, 0, 2, 2], [7, 0, 2, 9]])
+    >>> max_pool2d(x)
+    array([[4., 5.],
+           [7., 9.]])
+    >>> max_pool2d(-np.ones((3, 3)), padding="same")  # -inf padding: never 0
+    array([[-1., -1.],
+           [-1., -1.]])
+    """
+    x4, finish = _batch(x)
+    pool, strides, pads = _window_args(x4, pool_size, stride, padding)
+    xp = np.pad(x4, ((0, 0), *pads, (0, 0)), constant_values=-np.inf)
+    return finish(_windows(xp, pool, strides).max(axis=(-2, -1)))
+
+
+def avg_pool2d(
+    x: Any, pool_size: Any = 2, stride: Any = None, padding: str = "valid"
+) -> np.ndarray:
+    """Average pooling: the mean of each window, channel by channel.
+
+    What ``keras.layers.AveragePooling2D(pool_size, strides, padding)`` computes.
+    With ``padding="same"`` a border window averages only its *real* cells: the
+    padding counts neither in the sum nor in the number of cells divided by.
+
+    Parameters
+    ----------
+    x : array of shape (H, W), (H, W, C) or (N, H, W, C)
+    pool_size : int or (P_h, P_w)
+    stride : int or (S_h, S_w), optional
+        Defaults to ``pool_size``.
+    padding : {"valid", "same"}
+
+    Returns
+    -------
+    array of shape (H_out, W_out), (H_out, W_out, C) or (N, H_out, W_out, C)
+        float32 if ``x`` is float32, else float64.
+
+    Examples
+    --------
+    >>> x = np.array([[1, 2, 5, 0], [3, 4, 1, 1], [0, 0, 2, 2], [7, 0, 2, 9]])
+    >>> avg_pool2d(x)
+    array([[2.5 , 1.75],
+           [1.75, 3.75]])
+    >>> avg_pool2d(np.ones((3, 3)), padding="same")  # padding left out of the means
+    array([[1., 1.],
+           [1., 1.]])
+    """
+    x4, finish = _batch(x)
+    return finish(_mean_pool(x4, pool_size, stride, padding))
+
+
+def l2_pool2d(x: Any, pool_size: Any = 2, stride: Any = None, padding: str = "valid") -> np.ndarray:
+    """L2 pooling: the root mean square of each window, channel by channel.
+
+    ``sqrt(mean(window ** 2))``, normalised by the number of cells (like the mean
+    of :func:`avg_pool2d`, and with the same ``"same"`` rule: only real cells
+    count). The un-normalised L2 norm of the window, ``sqrt(sum(window ** 2))``
+    (Boureau et al. 2010; Goodfellow et al., *Deep Learning* §9.3), is this times
+    ``sqrt(number of cells)``. Keras has no L2 pooling layer; this equals
+    ``sqrt(AveragePooling2D(...)(x ** 2))``.
+
+    Parameters
+    ----------
+    x : array of shape (H, W), (H, W, C) or (N, H, W, C)
+    pool_size : int or (P_h, P_w)
+    stride : int or (S_h, S_w), optional
+        Defaults to ``pool_size``.
+    padding : {"valid", "same"}
+
+    Returns
+    -------
+    array of shape (H_out, W_out), (H_out, W_out, C) or (N, H_out, W_out, C)
+        float32 if ``x`` is float32, else float64; never negative.
+
+    Examples
+    --------
+    >>> l2_pool2d(np.array([[3.0, -3.0], [-3.0, 3.0]]))  # the mean would be 0
+    array([[3.]])
+    """
+    x4, finish = _batch(x)
+    return finish(np.sqrt(_mean_pool(x4 * x4, pool_size, stride, padding)))
+
+
+# ---------------------------------------------------------------------------
+# global and depth-wise pooling
+# ---------------------------------------------------------------------------
+
+
+def global_max_pool(x: Any) -> np.ndarray:
+    """Global max pooling: the largest value of each channel over the whole image.
+
+    As ``keras.layers.GlobalMaxPooling2D()``: one number per channel (and image).
+
+    Parameters
+    ----------
+    x : array of shape (H, W), (H, W, C) or (N, H, W, C)
+
+    Returns
+    -------
+    array of shape (), (C,) or (N, C)
+        float32 if ``x`` is float32, else float64.
+
+    Examples
+    --------
+    >>> x = np.zeros((4, 4, 2))
+    >>> x[1, 2] = [5.0, -1.0]
+    >>> global_max_pool(x)
+    array([5., 0.])
+    """
+    return _global(x, np.max)
+
+
+def global_avg_pool(x: Any) -> np.ndarray:
+    """Global average pooling: the mean of each channel over the whole image.
+
+    As ``keras.layers.GlobalAveragePooling2D()``: one number per channel (and image).
+
+    Parameters
+    ----------
+    x : array of shape (H, W), (H, W, C) or (N, H, W, C)
+
+    Returns
+    -------
+    array of shape (), (C,) or (N, C)
+        float32 if ``x`` is float32, else float64.
+
+    Examples
+    --------
+    >>> global_avg_pool(np.arange(8.0).reshape(2, 2, 2))
+    array([3., 4.])
+    """
+    return _global(x, np.mean)
+
+
+def _global(x: Any, reduce: Any) -> np.ndarray:
+    x4, _ = _batch(x)
+    out = reduce(x4, axis=(1, 2))  # (N, C)
+    ndim = np.ndim(x)
+    if ndim == 2:
+        return np.asarray(out[0, 0])  # a 0-d array, not a NumPy scalar
+    return out if ndim == 4 else out[0]
+
+
+def depth_max_pool(x: Any, pool_size: int, stride: int | None = None) -> np.ndarray:
+    """Max pooling across channels: the largest of each group of ``pool_size`` channels.
+
+    Position by position, channels ``[k * stride, k * stride + pool_size)`` become
+    output channel ``k``. With the default ``stride = pool_size`` the groups do not
+    overlap and (H, W, C) becomes (H, W, C // pool_size): a network can learn
+    ``pool_size`` filters for, say, rotated versions of a pattern and keep the
+    strongest response (invariance to what those filters differ by). As ``"valid"``
+    padding, channels left over after the last full group are dropped
+    (``tf.nn.max_pool`` with a depth window refuses a ``C`` that ``pool_size`` does
+    not divide).
+
+    Parameters
+    ----------
+    x : array of shape (H, W, C) or (N, H, W, C)
+    pool_size : int
+        Channels per group, at most ``C``.
+    stride : int, optional
+        Distance between the first channels of neighbouring groups; defaults to
+        ``pool_size``.
+
+    Returns
+    -------
+    array of shape (H, W, C_out) or (N, H, W, C_out)
+        ``C_out = (C - pool_size) // stride + 1``; float32 if ``x`` is float32,
+        else float64.
+
+    Examples
+    --------
+    >>> x = np.array([[[1, 5, 2, 0, 7, 3]]])  # one pixel, 6 channels
+    >>> depth_max_pool(x, 3)
+    array([[[5., 7.]]])
+    >>> depth_max_pool(x, 2, stride=1)
+    array([[[5., 5., 2., 7., 7.]]])
+    """
+    x4, _ = _batch(x, ndim=(3, 4))
+    pool = _validate.integer("pool_size", pool_size, minimum=1)
+    step = pool if stride is None else _validate.integer("stride", stride, minimum=1)
+    channels = x4.shape[3]
+    if pool > channels:
+        raise ValueError(
+            f"pool_size must be at most the number of channels of x ({channels}, "
+            f"x of shape {np.shape(x)}); got {pool}"
+        )
+    groups = np.lib.stride_tricks.sliding_window_view(x4, pool, axis=3)[..., ::step, :]
+    out = groups.max(axis=-1)  # (N, H, W, C_out)
+    return out if np.ndim(x) == 4 else out[0]

@@ -1,0 +1,173 @@
+"""NumPy pooling (cnncourse.pooling, re-exported by cnncourse.ops) against Keras's layers."""
+
+import numpy as np
+import pytest
+
+from cnncourse import ops, pooling
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(5)
+
+
+def keras_pool(layer_class, x, **kwargs):
+    """A Keras pooling layer (float64) applied to a (N, H, W, C) batch."""
+    import keras
+
+    layer = getattr(keras.layers, layer_class)(dtype="float64", **kwargs)
+    return keras.ops.convert_to_numpy(layer(x))
+
+
+POOL_CASES = [
+    # (N, H, W, C, pool_size, stride, padding)
+    (1, 4, 4, 1, 2, None, "valid"),
+    (2, 6, 6, 3, 2, None, "valid"),
+    (2, 7, 5, 2, 2, None, "valid"),  # odd sizes: the last row/column is dropped
+    (1, 7, 7, 2, 3, 2, "valid"),  # overlapping windows
+    (2, 9, 8, 1, (3, 2), (1, 2), "valid"),
+    (1, 8, 8, 3, 2, 3, "valid"),  # stride > pool_size: gaps between windows
+    (1, 5, 5, 1, 2, None, "same"),
+    (2, 7, 6, 3, 2, None, "same"),
+    (1, 7, 7, 2, 3, 2, "same"),
+    (2, 6, 9, 2, 3, 1, "same"),
+    (1, 9, 7, 1, (2, 3), (3, 2), "same"),
+    (1, 8, 8, 2, 4, 3, "same"),
+    (1, 3, 3, 1, 5, 2, "same"),  # pool larger than the input
+    (3, 10, 10, 4, 2, 1, "same"),
+    (1, 11, 5, 2, 1, 2, "same"),
+]
+ARGS = ("n", "h", "w", "c", "pool_size", "stride", "padding")
+
+
+@pytest.mark.parametrize(ARGS, POOL_CASES)
+def test_max_and_avg_pool2d_match_keras(rng, n, h, w, c, pool_size, stride, padding):
+    # negative values: zero padding would change a "same" max, ones would change the means
+    x = rng.standard_normal((n, h, w, c)) - 3.0
+    kwargs = {"pool_size": pool_size, "strides": stride, "padding": padding}
+    for ours, theirs in [(ops.max_pool2d, "MaxPooling2D"), (ops.avg_pool2d, "AveragePooling2D")]:
+        expected = keras_pool(theirs, x, **kwargs)
+        result = ours(x, pool_size, stride=stride, padding=padding)
+        assert result.shape == expected.shape, theirs
+        np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-12, err_msg=theirs)
+
+
+@pytest.mark.parametrize(ARGS, POOL_CASES[::2])
+def test_l2_pool2d_is_the_square_root_of_keras_average_pooling_of_squares(
+    rng, n, h, w, c, pool_size, stride, padding
+):
+    x = rng.standard_normal((n, h, w, c))
+    kwargs = {"pool_size": pool_size, "strides": stride, "padding": padding}
+    expected = np.sqrt(keras_pool("AveragePooling2D", x**2, **kwargs))
+    np.testing.assert_allclose(
+        ops.l2_pool2d(x, pool_size, stride, padding), expected, rtol=1e-12, atol=1e-12
+    )
+
+
+def test_same_padding_conventions_of_keras_pooling():
+    # max: -inf padding, a padded cell never wins; average: padding left out of the count
+    x = -np.arange(1.0, 10.0).reshape(3, 3)  # all negative
+    np.testing.assert_array_equal(pooling.max_pool2d(x, padding="same"), [[-1, -3], [-7, -9]])
+    np.testing.assert_array_equal(
+        pooling.avg_pool2d(x, padding="same"), [[-3, -4.5], [-7.5, -9]]
+    )  # e.g. (-1 - 2 - 4 - 5) / 4, (-3 - 6) / 2, and -9 alone
+    np.testing.assert_allclose(
+        pooling.l2_pool2d(x, padding="same")[1, 1], 9.0
+    )  # one real cell: sqrt(81 / 1)
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 6, 3), (5, 6, 3), (1, 1, 1, 4)])
+def test_global_pooling_matches_keras(rng, shape):
+    x = rng.standard_normal(shape)
+    batch = x if x.ndim == 4 else x[None]
+    for ours, theirs in [
+        (ops.global_max_pool, "GlobalMaxPooling2D"),
+        (ops.global_avg_pool, "GlobalAveragePooling2D"),
+    ]:
+        expected = keras_pool(theirs, batch)
+        result = ours(x)
+        assert result.shape == (expected.shape if x.ndim == 4 else expected.shape[1:])
+        np.testing.assert_allclose(result, expected if x.ndim == 4 else expected[0], rtol=1e-12)
+
+
+def test_global_pooling_of_a_2d_image_is_a_0d_array():
+    x = np.array([[1.0, 5.0], [3.0, 3.0]])
+    assert ops.global_max_pool(x).shape == () and ops.global_max_pool(x) == 5.0
+    assert ops.global_avg_pool(x).shape == () and ops.global_avg_pool(x) == 3.0
+
+
+@pytest.mark.parametrize(
+    ("shape", "pool_size"), [((4, 5, 6), 3), ((2, 3, 3, 8), 2), ((3, 3, 4), 4)]
+)
+def test_depth_max_pool_is_a_reshape_max_over_channel_groups(rng, shape, pool_size):
+    x = rng.standard_normal(shape)
+    groups = x.reshape(*shape[:-1], shape[-1] // pool_size, pool_size)
+    result = ops.depth_max_pool(x, pool_size)
+    assert result.shape == (*shape[:-1], shape[-1] // pool_size)
+    np.testing.assert_array_equal(result, groups.max(axis=-1))
+
+
+@pytest.mark.parametrize(("channels", "pool_size", "stride"), [(7, 3, 2), (7, 3, 3), (5, 2, 1)])
+def test_depth_max_pool_with_a_stride_or_left_over_channels(rng, channels, pool_size, stride):
+    x = rng.standard_normal((2, 3, 4, channels))
+    n_out = (channels - pool_size) // stride + 1
+    expected = np.stack(
+        [x[..., k * stride : k * stride + pool_size].max(axis=-1) for k in range(n_out)], axis=-1
+    )
+    np.testing.assert_array_equal(ops.depth_max_pool(x, pool_size, stride=stride), expected)
+
+
+@pytest.mark.parametrize("pool", ["max_pool2d", "avg_pool2d", "l2_pool2d"])
+def test_pooling_accepts_every_layout_and_keeps_float32(rng, pool):
+    function = getattr(pooling, pool)
+    x = rng.standard_normal((2, 7, 6, 3)).astype(np.float32)
+    batch = function(x, 3, 2, "same")
+    assert batch.shape == (2, 4, 3, 3) and batch.dtype == np.float32
+    np.testing.assert_allclose(function(x[1], 3, 2, "same"), batch[1], rtol=1e-6)
+    np.testing.assert_allclose(function(x[1, :, :, 2], 3, 2, "same"), batch[1, :, :, 2], rtol=1e-6)
+    assert function(x.astype(np.int64), 2).dtype == np.float64
+
+
+def test_pooling_functions_are_the_same_objects_in_ops_and_pooling():
+    for name in ("max_pool2d", "avg_pool2d", "l2_pool2d", "global_max_pool", "global_avg_pool"):
+        assert getattr(ops, name) is getattr(pooling, name)
+    assert ops.depth_max_pool is pooling.depth_max_pool
+
+
+def test_pooling_imports_without_an_import_cycle():
+    import subprocess
+    import sys
+
+    for first in ("cnncourse.pooling", "cnncourse.ops"):
+        code = f"import {first}; from cnncourse.ops import max_pool2d; import sys; "
+        code += "print('keras' in sys.modules)"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == "False"
+
+
+X = np.zeros((6, 6, 3))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: ops.max_pool2d(X, 0), r"pool_size must be >= 1; got 0"),
+        (lambda: ops.avg_pool2d(X, (2, 2, 2)), r"pool_size must be an int or a tuple of 2"),
+        (lambda: ops.l2_pool2d(X, 2, stride=0), r"stride must be >= 1; got 0"),
+        (lambda: ops.max_pool2d(X, 2, padding="full"), r"padding must be one of 'valid', 'same'"),
+        (lambda: ops.max_pool2d(X, 2, padding=1), r"padding must be one of 'valid', 'same'"),
+        (lambda: ops.avg_pool2d(X, 7), r"pool_size \(7, 7\) is larger than the input \(6, 6\)"),
+        (lambda: ops.max_pool2d(X[0, 0], 2), r"x must have shape \(H, W\), \(H, W, C\)"),
+        (lambda: ops.max_pool2d(np.zeros((0, 4, 4, 1)), 2), r"x must not be empty"),
+        (lambda: ops.max_pool2d(X.astype(complex), 2), r"x must be a real numeric array"),
+        (lambda: ops.global_avg_pool(np.zeros(3)), r"x must have shape"),
+        (lambda: ops.depth_max_pool(X, 4), r"pool_size must be at most the number of channels"),
+        (lambda: ops.depth_max_pool(X, 0), r"pool_size must be >= 1; got 0"),
+        (lambda: ops.depth_max_pool(X, 2, stride=0), r"stride must be >= 1; got 0"),
+        (lambda: ops.depth_max_pool(X[..., 0], 1), r"x must have shape \(H, W, C\) or"),
+    ],
+)
+def test_bad_arguments_raise_value_errors_naming_the_argument(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
