@@ -25,16 +25,30 @@ _SUBMODULES = (
     "env",
     "exercises",
     "images",
+    "layers",
     "notebooks",
     "ops",
     "plot",
+    "pooling",
     "shapes",
 )
 
 __all__ = ["__version__", *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
-    from . import cli, data, env, exercises, images, notebooks, ops, plot, shapes  # noqa: F401
+    from . import (  # noqa: F401
+        cli,
+        data,
+        env,
+        exercises,
+        images,
+        layers,
+        notebooks,
+        ops,
+        plot,
+        pooling,
+        shapes,
+    )
 
 
 def __getattr__(name: str):

@@ -683,6 +683,7 @@ def rank1_factors(kernel: Any, tol: float = 1e-6) -> tuple[np.ndarray, np.ndarra
 from .pooling import (  # noqa: E402, F401  (re-exported)
     avg_pool2d,
     depth_max_pool,
+    fractional_max_pool2d,
     global_avg_pool,
     global_max_pool,
     l2_pool2d,

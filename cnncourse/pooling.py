@@ -325,3 +325,53 @@ def depth_max_pool(x: Any, pool_size: int, stride: int | None = None) -> np.ndar
     groups = np.lib.stride_tricks.sliding_window_view(x4, pool, axis=3)[..., ::step, :]
     out = groups.max(axis=-1)  # (N, H, W, C_out)
     return out if np.ndim(x) == 4 else out[0]
+
+
+def _fractional_edges(size: int, ratio: float, rng: np.random.Generator) -> np.ndarray:
+    """Start indices of the pooling regions along one axis (Graham's pseudo-random sequence).
+
+    ``a_i = ceil(ratio * (i + u))`` for one random ``u`` in (0, 1), shifted to start at
+    0; consecutive starts differ by floor(ratio) or ceil(ratio) and the last region
+    ends at ``size``.
+    """
+    n_out = int(size // ratio)
+    u = rng.uniform(0, 1)
+    edges = np.ceil(ratio * (np.arange(n_out + 1) + u)).astype(int)
+    edges = edges - edges[0]
+    edges[-1] = size  # the last region runs to the end of the axis
+    return edges[:-1]
+
+
+def fractional_max_pool2d(x: Any, ratio: float, seed: int | None = None) -> np.ndarray:
+    """Fractional max pooling (Graham, 2014): shrink by a non-integer factor.
+
+    Each axis of length W is cut into ``floor(W / ratio)`` regions of ``floor(ratio)``
+    or ``ceil(ratio)`` cells, arranged pseudo-randomly (drawn from ``seed``); each
+    output is the maximum of one region (non-overlapping). ``ratio`` = 2 gives plain
+    2x2 max pooling; ``ratio`` = 1.41 gives regions of 1 and 2 cells.
+
+    Parameters
+    ----------
+    x : array of shape (H, W), (H, W, C) or (N, H, W, C)
+    ratio : float, 1 <= ratio <= min(H, W)
+    seed : int or None
+        Seed of the region arrangement (the same for every image and channel).
+
+    Returns
+    -------
+    array of shape (floor(H / ratio), floor(W / ratio), ...) in the layout of ``x``
+
+    Examples
+    --------
+    >>> fractional_max_pool2d(np.arange(16.0).reshape(4, 4), 2.0, seed=0)
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    x4, finish = _batch(x)
+    ratio = _validate.number("ratio", ratio, low=1.0, high=float(min(x4.shape[1:3])))
+    rng = np.random.default_rng(seed)
+    rows = _fractional_edges(x4.shape[1], ratio, rng)
+    cols = _fractional_edges(x4.shape[2], ratio, rng)
+    out = np.maximum.reduceat(x4, rows, axis=1)
+    out = np.maximum.reduceat(out, cols, axis=2)
+    return finish(out)

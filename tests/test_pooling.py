@@ -171,3 +171,36 @@ X = np.zeros((6, 6, 3))
 def test_bad_arguments_raise_value_errors_naming_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# ---------------------------------------------------------------- fractional max pooling
+
+
+def test_fractional_pooling_with_ratio_2_is_plain_2x2_max_pooling():
+    x = np.random.default_rng(0).normal(size=(8, 10, 3))
+    np.testing.assert_array_equal(ops.fractional_max_pool2d(x, 2.0, seed=5), ops.max_pool2d(x, 2))
+
+
+@pytest.mark.parametrize("ratio", [1.0, 1.2, 1.41, 1.7, 2.5, 3.0])
+def test_fractional_pooling_regions_tile_the_axis_with_two_sizes(ratio):
+    from cnncourse.pooling import _fractional_edges
+
+    for seed in range(5):
+        starts = _fractional_edges(23, ratio, np.random.default_rng(seed))
+        sizes = np.diff(np.append(starts, 23))
+        assert starts[0] == 0 and len(starts) == int(23 // ratio)
+        assert set(sizes[:-1]) <= {int(np.floor(ratio)), int(np.ceil(ratio))}
+        assert sizes[-1] >= 1
+
+
+def test_fractional_pooling_shape_determinism_and_global_max():
+    x = np.random.default_rng(1).normal(size=(2, 19, 17, 4))
+    a = ops.fractional_max_pool2d(x, 1.41, seed=3)
+    assert a.shape == (2, 13, 12, 4)
+    np.testing.assert_array_equal(a, ops.fractional_max_pool2d(x, 1.41, seed=3))
+    np.testing.assert_array_equal(a.max(axis=(1, 2)), x.max(axis=(1, 2)))
+
+
+def test_fractional_pooling_rejects_ratios_below_one():
+    with pytest.raises(ValueError, match="ratio must be between 1.0"):
+        ops.fractional_max_pool2d(np.zeros((4, 4)), 0.5)

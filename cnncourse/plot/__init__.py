@@ -27,8 +27,25 @@ from ._images import (
     show_image,
     use_style,
 )
+from ._pooling import WINDOW_COLORS, pooling
+from ._structured import (
+    CLASS_COLORS,
+    compare_masks,
+    connectivity,
+    show_boxes,
+    show_mask,
+    vision_tasks,
+)
 
 __all__ = [
+    "CLASS_COLORS",
+    "WINDOW_COLORS",
+    "compare_masks",
+    "connectivity",
+    "pooling",
+    "show_boxes",
+    "show_mask",
+    "vision_tasks",
     "CHANNEL_COLORS",
     "STYLE",
     "ConvAnimation",
