@@ -46,11 +46,12 @@ def pooling(
     outputs = [functions[k](array.astype(float), pool_size=pool_size, stride=stride) for k in kinds]
     out_h, out_w = outputs[0].shape
     height, width = array.shape
+    cell = 0.6  # inches per grid cell, the same in every panel
     fig, axes = plt.subplots(
         1,
         1 + len(kinds),
-        figsize=(0.55 * width + 0.85 * len(kinds) * out_w + 2.5, 0.55 * height + 1),
-        width_ratios=[width] + [out_w * 1.2] * len(kinds),
+        figsize=(cell * (width + out_w * len(kinds)) + 0.9 * len(kinds) + 0.6, cell * height + 1.1),
+        width_ratios=[width] + [out_w] * len(kinds),
     )
     pixel_grid(
         array,
