@@ -35,6 +35,7 @@ __all__ = [
     "SHAPE_CLASSES",
     "DatasetUnavailableError",
     "Shapes",
+    "bars",
     "cifar10",
     "digits",
     "fashion_mnist",
@@ -353,6 +354,65 @@ def shapes(
         images += grain
         np.clip(images, 0.0, 1.0, out=images)
     return Shapes(images=images, labels=labels, masks=masks, boxes=_boxes(filled))
+
+
+BAR_LAYOUTS = ("aligned", "anywhere")
+
+
+def bars(
+    n: int, size: int = 12, layout: str = "aligned", noise: float = 0.3, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy grayscale images holding short vertical and horizontal bars: a toy for
+    comparing shared (convolution) and unshared (locally connected) weights.
+
+    ``layout="aligned"``: every image has one bar in its top-left corner and one in its
+    bottom-right corner, always at the same places (like aligned faces); label 1 when
+    the top-left bar is vertical (and the other horizontal), 0 for the reverse. Both
+    classes contain one bar of each kind: only *where* each kind is tells them apart.
+
+    ``layout="anywhere"``: one bar at a random position; label 1 for a vertical bar,
+    0 for a horizontal one. *What* the bar is matters, not where.
+
+    Parameters
+    ----------
+    n : int >= 0
+    size : int >= 8, the image side
+    layout : {"aligned", "anywhere"}
+    noise : float >= 0, standard deviation of the Gaussian background noise
+    seed : int
+
+    Returns
+    -------
+    images : float32 (n, size, size, 1); bars have height 2 above the noise
+    labels : int64 (n,), 0 or 1
+
+    Examples
+    --------
+    >>> x, y = bars(4, size=12, layout="anywhere", seed=0)
+    >>> x.shape, y.shape
+    ((4, 12, 12, 1), (4,))
+    """
+    n = integer("n", n, minimum=0)
+    size = integer("size", size, minimum=8)
+    layout = one_of("layout", layout, BAR_LAYOUTS)
+    noise = _at_least("noise", noise, 0.0)
+    rng = np.random.default_rng(seed)
+    images = rng.normal(0.0, noise, size=(n, size, size, 1)).astype(np.float32)
+    labels = rng.integers(0, 2, size=n).astype(np.int64)
+    vertical = np.zeros((3, 3), np.float32)
+    vertical[:, 1] = 2.0
+    horizontal = vertical.T
+    if layout == "aligned":
+        far = size - 5
+        for i in range(n):
+            first, second = (vertical, horizontal) if labels[i] else (horizontal, vertical)
+            images[i, 2:5, 2:5, 0] += first
+            images[i, far:far + 3, far:far + 3, 0] += second
+    else:
+        corners = rng.integers(0, size - 2, size=(n, 2))
+        for i, (top, left) in enumerate(corners):
+            images[i, top:top + 3, left:left + 3, 0] += vertical if labels[i] else horizontal
+    return images, labels
 
 
 def _at_least(name: str, value: Any, low: float) -> float:

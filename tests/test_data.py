@@ -502,3 +502,42 @@ def test_offline_download_raises_dataset_unavailable_error_with_alternatives(
 def test_keras_dataset_bad_subset_sizes_are_value_errors(keras_home, kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name} must"):
         data.mnist(**kwargs)
+
+
+# ---------------------------------------------------------------- bars
+
+
+@pytest.mark.parametrize("layout", ["aligned", "anywhere"])
+def test_bars_shapes_dtypes_and_determinism(layout):
+    x, y = data.bars(50, size=12, layout=layout, seed=3)
+    assert x.shape == (50, 12, 12, 1) and x.dtype == np.float32
+    assert y.dtype == np.int64 and set(np.unique(y)) <= {0, 1}
+    x2, y2 = data.bars(50, size=12, layout=layout, seed=3)
+    np.testing.assert_array_equal(x, x2)
+    np.testing.assert_array_equal(y, y2)
+
+
+def test_aligned_bars_put_the_vertical_bar_top_left_exactly_for_label_1():
+    x, y = data.bars(20, size=12, layout="aligned", noise=0.0, seed=0)
+    for image, label in zip(x[..., 0], y, strict=True):
+        corner = image[2:5, 2:5]
+        is_vertical = corner[:, 1].sum() == 6.0 and corner[1, 0] == 0.0
+        assert is_vertical == bool(label)
+        assert image.sum() == 12.0  # two bars of three pixels at height 2
+
+
+def test_anywhere_bars_hold_one_bar_of_the_labelled_kind():
+    x, y = data.bars(30, size=10, layout="anywhere", noise=0.0, seed=1)
+    for image, label in zip(x[..., 0], y, strict=True):
+        rows, cols = np.nonzero(image)
+        assert len(rows) == 3
+        assert (len(set(cols)) == 1) == bool(label)  # vertical: one column
+
+
+def test_bars_reject_bad_arguments():
+    with pytest.raises(ValueError, match="layout must be one of"):
+        data.bars(5, layout="diagonal")
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        data.bars(-1)
+    with pytest.raises(ValueError, match="size must be >= 8"):
+        data.bars(5, size=4)
