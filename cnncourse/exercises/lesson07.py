@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Case, FunctionExercise, ValueExercise, close, each
+from ._core import Case, FunctionExercise, ValueExercise, choice, close, each
 
 LESSON = 7
 
@@ -90,4 +90,19 @@ q_variant_params = ValueExercise(
     "filter where the layer has untied biases)",
 )
 
-EXERCISES = [im2col, q_variant_params]
+q_unshared_memory = ValueExercise(
+    id="q_unshared_memory",
+    lesson=LESSON,
+    title="Unshared vs shared convolution of the same size: weight memory",
+    points=1,
+    choices={
+        "a": "unshared needs less memory for its weights",
+        "b": "both need the same",
+        "c": "unshared needs more: one kernel per output position",
+    },
+    answer=lambda: "c",
+    compare=choice(),
+    hint="compare the parameter counts in the table above",
+)
+
+EXERCISES = [im2col, q_variant_params, q_unshared_memory]
