@@ -26,11 +26,13 @@ _SUBMODULES = (
     "exercises",
     "images",
     "layers",
+    "models",
     "notebooks",
     "ops",
     "plot",
     "pooling",
     "shapes",
+    "train",
 )
 
 __all__ = ["__version__", *_SUBMODULES]
@@ -43,11 +45,13 @@ if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
         exercises,
         images,
         layers,
+        models,
         notebooks,
         ops,
         plot,
         pooling,
         shapes,
+        train,
     )
 
 
