@@ -398,11 +398,33 @@ def _class_indices(name: str, y: Any, n: int) -> np.ndarray:
     return array.astype(np.int64)
 
 
+def predict(model: keras.Model, x: Any, batch_size: int = 256) -> np.ndarray:
+    """The model's outputs for ``x``, computed in chunks of ``batch_size``, as NumPy.
+
+    Calls the model directly (``training=False``) instead of ``model.predict``:
+    ``predict`` compiles a function per model, and calling it on many small models
+    in one notebook makes TensorFlow warn about "retracing". Same numbers.
+
+    Examples
+    --------
+    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    >>> predict(model, np.zeros((5, 3))).shape
+    (5, 2)
+    """
+    batch_size = _validate.integer("batch_size", batch_size, minimum=1)
+    x = np.asarray(x)
+    chunks = [
+        keras.ops.convert_to_numpy(model(x[i : i + batch_size], training=False))
+        for i in range(0, len(x), batch_size)
+    ]
+    return np.concatenate(chunks)
+
+
 def evaluate(model: Any, x: Any, y: Any, batch_size: int = 256) -> Evaluation:
     """Accuracy, loss, predictions, confusion matrix and errors of a classifier.
 
     Works for softmax outputs (N, K), one sigmoid unit (N, 1) (threshold 0.5), and
-    logits (argmax). Uses NumPy only on top of ``model.predict``.
+    logits (argmax). Uses NumPy only on top of :func:`predict`.
 
     Parameters
     ----------
@@ -433,7 +455,7 @@ def evaluate(model: Any, x: Any, y: Any, batch_size: int = 256) -> Evaluation:
     if x.ndim < 1 or len(x) == 0:
         raise ValueError(f"x must hold at least one example; got shape {x.shape}")
     labels = _class_indices("y", y, len(x))
-    outputs = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+    outputs = predict(model, x, batch_size=batch_size)
     if outputs.ndim == 1:
         outputs = outputs[:, None]
     if outputs.ndim != 2:

@@ -93,18 +93,10 @@ def _batch_of_one(model: Any, image: Any, name: str = "image") -> np.ndarray:
 
 
 def _predict(model: Any, batch: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """The model's outputs for a stack of images, in chunks of ``batch_size``.
+    """The model's class scores for a stack of images (see :func:`cnncourse.train.predict`)."""
+    from ..train import predict
 
-    Calls the model directly (``training=False``) rather than ``model.predict``: no
-    compiled function is traced for every new batch size, so no retracing warnings.
-    """
-    import keras
-
-    chunks = [
-        keras.ops.convert_to_numpy(model(batch[i : i + batch_size], training=False))
-        for i in range(0, len(batch), batch_size)
-    ]
-    out = np.concatenate(chunks).astype(np.float64)
+    out = predict(model, batch, batch_size).astype(np.float64)
     if out.ndim == 1:
         out = out[:, None]
     if out.ndim != 2:
