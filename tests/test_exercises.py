@@ -200,3 +200,39 @@ def test_generated_shape_questions_are_reproducible_and_valid():
     for q, (h, w, k) in zip(shape_questions(seed=5), shape_answers(seed=5), strict=True):
         size = shapes.conv_output_size(q["size"], q["kernel_size"], q["stride"], q["padding"])
         assert h == w == size >= 1 and k == q["filters"]
+
+
+# ----------------------------------------------------------------- model exercises
+
+
+def test_model_exercise_accepts_a_model_or_a_function_returning_one():
+    from cnncourse.exercises.lesson05 import target_model
+
+    exercise = REGISTRY["build_from_table"]
+    assert exercise.grade(target_model).status == PASSED
+    assert exercise.grade(target_model()).status == PASSED
+
+
+def test_model_exercise_names_the_first_layer_that_differs():
+    import keras
+
+    def wrong_activation():
+        model = REGISTRY["build_from_table"].reference()
+        model.layers[0].activation = keras.activations.tanh
+        return model
+
+    result = REGISTRY["build_from_table"].grade(wrong_activation)
+    assert result.status == FAILED
+    assert "layer 1 (Conv2D): activation should be 'relu', got 'tanh'" in result.message
+
+
+def test_model_exercise_reports_missing_layers_and_not_built_answers():
+    import keras
+
+    exercise = REGISTRY["build_from_table"]
+    short = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3, padding="same", activation="relu")]
+    )
+    assert "expected 7 layers after the input, got 1" in exercise.grade(short).message
+    assert exercise.grade(not_implemented).status == NOT_DONE
+    assert exercise.grade(42).status == "error"
