@@ -42,9 +42,136 @@ def _env(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(kind):
+    def parse(text: str):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+
+    return parse
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--timeout",
+        type=_positive(float),
+        default=120.0,
+        help="seconds of wall time per submission, all cells and exercises (default: 120)",
+    )
+    p.add_argument(
+        "--cell-timeout",
+        type=_positive(float),
+        default=60.0,
+        help="seconds per notebook cell; a slower cell is skipped (default: 60)",
+    )
+    p.add_argument(
+        "--exercise-timeout",
+        type=_positive(float),
+        default=10.0,
+        help="seconds per exercise, all its cases together (default: 10)",
+    )
+    p.add_argument(
+        "--memory-mb",
+        type=_positive(int),
+        default=4096,
+        help="address-space limit of a submission's process in MB (default: 4096)",
+    )
+    p.add_argument(
+        "--lesson",
+        type=_positive(int),
+        default=None,
+        help="grade with this lesson's exercises (default: the notebook's metadata, "
+        "else its NN_ file name prefix)",
+    )
+
+
+def _settings(args: argparse.Namespace, seed: int, workers: int):
+    from .grading import Settings
+
+    return Settings(
+        seed=seed,
+        timeout=args.timeout,
+        cell_timeout=args.cell_timeout,
+        exercise_timeout=args.exercise_timeout,
+        memory_mb=args.memory_mb,
+        workers=workers,
+        lesson=args.lesson,
+    )
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .exercises import VISIBLE_SEED
+    from .grading import GradingError, grade_class, new_seed, summary_line
+
+    seed = new_seed() if args.seed is None else args.seed
+    if seed == VISIBLE_SEED:
+        print(
+            f"warning: seed {seed} is the visible seed: students have seen these cases",
+            file=sys.stderr,
+        )
+    settings = _settings(args, seed, args.workers)
+    if not args.quiet:
+        print(
+            f"grading with seed {seed} (--seed {seed} reproduces this run), "
+            f"{settings.n_workers} at a time",
+            file=sys.stderr,
+        )
+    try:
+        results, seconds = grade_class(
+            args.paths, args.out, settings, roster=args.roster, progress=not args.quiet
+        )
+    except GradingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(summary_line(results, seconds))
+    out = Path(args.out)
+    print(f"wrote {out / 'grades.csv'}, {out / 'grades.json'} and {out / 'feedback'}/")
+    internal = [r for r in results if r.internal]
+    for r in internal:
+        print(f"error: {r.file}: {r.error}", file=sys.stderr)
+    return 2 if internal else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import __version__
+    from .exercises import VISIBLE_SEED
+    from .grading import GradingError, check_notebook, console_report
+    from .grading.report import prepare_output, write_outputs
+
+    path = Path(args.notebook)
+    if not path.is_file():
+        print(f"error: no such notebook: {args.notebook!r}", file=sys.stderr)
+        return 2
+    settings = _settings(args, VISIBLE_SEED, 1)
+    try:
+        if args.out:
+            prepare_output(args.out)
+        result = check_notebook(path, settings)
+        if args.out:
+            write_outputs(args.out, [result], settings, __version__, result.seconds, {}, "")
+    except GradingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(console_report(result))
+    return 1 if result.failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="cnncourse", description="Tools for the CNN course: lessons, builds, checks."
+        prog="cnncourse",
+        description="Tools for the CNN course: lessons, builds, checks, grading.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -62,6 +189,45 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     p = commands.add_parser("env", help="print Keras, backend, versions and CPU/GPU")
     p.set_defaults(run=_env)
+
+    p = commands.add_parser(
+        "grade",
+        help="grade submitted notebooks (instructors): grades.csv, grades.json, feedback/",
+        description="Grade submitted notebooks, each in its own process with time and memory "
+        "limits, on cases from a secret seed. Exit code 0 when every submission was graded "
+        "(whatever the scores), 2 for the grader's own problems.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of them")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument(
+        "--roster", metavar="CSV", help="CSV with columns file,student (default: file names)"
+    )
+    p.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=None,
+        help="the secret seed of the cases (default: a fresh random one, in grades.json)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive(int),
+        default=0,
+        help="submissions graded at once (default: one per CPU core)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_limits(p)
+    p.set_defaults(run=_grade)
+
+    p = commands.add_parser(
+        "check",
+        help="grade your own notebook on the lesson's visible cases and print the feedback",
+        description="Grade one notebook as the grader would, on the cases the lesson's checks "
+        "show, and print the score and the feedback. Writes nothing unless --out is given.",
+    )
+    p.add_argument("notebook", metavar="NOTEBOOK", help="your notebook (.ipynb)")
+    p.add_argument("--out", metavar="DIR", help="also write grades.csv, grades.json, feedback/")
+    _add_limits(p)
+    p.set_defaults(run=_check)
 
     args = parser.parse_args(argv)
     return args.run(args)

@@ -1,0 +1,97 @@
+"""How fast does ``cnncourse grade`` get through a class? 30 submissions, 2 at a time.
+
+Makes ``--n`` copies of one lesson's notebook in a temporary folder, mixed:
+correct (the solution), blank (the lesson as handed out), half done (the
+solution's first half of cells, the lesson's second half), broken (a cell in
+the middle raises; every tenth one is a truncated file), and grades them with
+``--workers`` processes at a time, executing every cell of every notebook.
+Prints the wall time, submissions per minute and the mean score.
+
+Run it with ``python benchmarks/grading_speed.py [--lesson 1] [--n 30] [--workers 2]``.
+The goal on a 2-core machine: 30 submissions of lesson 1 in 3 minutes or less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import nbformat  # noqa: E402
+
+from cnncourse.grading import Settings, grade_class  # noqa: E402
+
+GOAL_SECONDS = 180
+
+
+def make_class(lesson: int, n: int, folder: Path) -> dict[str, int]:
+    """Write ``n`` submissions to ``folder``; how many of each kind."""
+    name = next((ROOT / "solutions").glob(f"{lesson:02d}_*.ipynb")).name
+    solution = nbformat.read(ROOT / "solutions" / name, as_version=4)
+    blank = nbformat.read(ROOT / "lessons" / name, as_version=4)
+    half = nbformat.from_dict(solution)
+    middle = len(half.cells) // 2
+    half.cells = solution.cells[:middle] + blank.cells[middle:]
+    broken = nbformat.from_dict(solution)
+    code = [c for c in broken.cells if c.cell_type == "code"]
+    code[len(code) // 2].source = (
+        'raise RuntimeError("a bug in the middle")\n' + code[len(code) // 2].source
+    )
+    kinds = {"correct": solution, "blank": blank, "half": half, "broken": broken}
+    counts = dict.fromkeys([*kinds, "truncated"], 0)
+    text = nbformat.writes(solution)
+    for i in range(n):
+        path = folder / f"student_{i + 1:03d}.ipynb"
+        if i % 10 == 9:
+            path.write_text(text[: len(text) // 3], encoding="utf-8")
+            counts["truncated"] += 1
+            continue
+        kind = list(kinds)[i % len(kinds)]
+        nbformat.write(kinds[kind], path)
+        counts[kind] += 1
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--lesson", type=int, default=1)
+    parser.add_argument("--n", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="grading-speed-") as tmp:
+        folder = Path(tmp) / "submissions"
+        folder.mkdir()
+        counts = make_class(args.lesson, args.n, folder)
+        print(f"lesson {args.lesson}: {args.n} submissions ({counts}), {args.workers} at a time")
+        print(f"{os.cpu_count()} CPU cores; every cell of every notebook is executed")
+        start = time.perf_counter()
+        results, _ = grade_class(
+            [folder], Path(tmp) / "out", Settings(seed=1, workers=args.workers), progress=True
+        )
+        seconds = time.perf_counter() - start
+    per_minute = len(results) / seconds * 60
+    mean = sum(r.total for r in results) / len(results)
+    top = max(r.max_points for r in results)
+    print(f"\nwall time: {seconds:.1f} s for {len(results)} submissions")
+    print(f"throughput: {per_minute:.1f} submissions per minute")
+    print(f"mean score: {mean:.2f}/{top}; failed to run: {sum(r.failed for r in results)}")
+    per_run = sorted(r.seconds for r in results if r.runs)
+    if per_run:
+        print(
+            f"one submission: median {per_run[len(per_run) // 2]:.1f} s, "
+            f"slowest {per_run[-1]:.1f} s (its own process, all cells)"
+        )
+    if args.n == 30 and args.workers == 2:
+        verdict = "met" if seconds <= GOAL_SECONDS else "NOT met"
+        print(f"goal (30 submissions in <= {GOAL_SECONDS} s with 2 workers): {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,427 @@
+"""Running one submission in its own process, within limits, and reading back what it sent.
+
+The grader calls :func:`run_submission` from a worker thread. It makes a
+temporary folder (``job/`` for the runner's inputs and results, ``work/``
+the notebook's working folder), starts ``python -m cnncourse.grading.runner``
+there in a new session with a small environment (no secret, no grader
+paths), and watches it:
+
+* the runner lowers its own limits before any notebook code runs (address
+  space, CPU time, file size) and times cells and exercises with a timer;
+* the grader watches ``progress.log`` and kills the whole process group when
+  a cell or an exercise runs past its limit (plus a grace period), or the
+  submission past its own;
+* when the process dies in a cell (killed, crashed, ``os.kill``...), the
+  notebook is run again without that cell; when it dies in an exercise, that
+  exercise gets the reason and the others are graded in a new run. All of it
+  within the submission's time limit.
+
+Results come back as plain data only (:mod:`cnncourse.grading.codec`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import codec
+
+#: Seconds a cell or an exercise may run past its limit before the grader kills the process
+#: (the runner's own timer stops it at the limit; this is for code that ignores the timer).
+GRACE = 2.0
+POLL = 0.05
+MAX_RUNS = 4
+FILE_LIMIT_BYTES = 256 * 2**20
+#: Environment variables a submission's process inherits; everything else is left out.
+KEEP_ENV = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "SYSTEMROOT",
+    "LD_LIBRARY_PATH",
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+    "KERAS_BACKEND",
+    "KERAS_HOME",
+    "MPLCONFIGDIR",
+    "XDG_CACHE_HOME",
+    "XDG_CONFIG_HOME",
+)
+
+
+@dataclass
+class Limits:
+    """The limits of one submission's process."""
+
+    timeout: float = 120.0  # seconds of wall time for the whole submission
+    cell_timeout: float = 60.0  # seconds per notebook cell
+    exercise_timeout: float = 10.0  # seconds per exercise (all its cases)
+    memory_mb: int = 4096  # address space (RLIMIT_AS)
+
+
+@dataclass
+class Outcome:
+    """What came back from a submission's process(es)."""
+
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)  # exercise id -> result
+    cell_errors: dict[int, str] = field(default_factory=dict)  # code cell index -> error
+    error: str | None = None  # why the submission could not (fully) run
+    runs: int = 0
+    seconds: float = 0.0
+    limits_missing: list[str] = field(default_factory=list)
+
+
+def _environment(limits: Limits, work: Path) -> dict[str, str]:
+    env = {key: os.environ[key] for key in KEEP_ENV if key in os.environ}
+    package_root = str(Path(__file__).resolve().parents[2])
+    extra = os.environ.get("PYTHONPATH")
+    env["PYTHONPATH"] = package_root + (os.pathsep + extra if extra else "")
+    # no caps on math library threads: measured, OMP_NUM_THREADS=1 and the like made
+    # grading 30 notebooks 2 at a time on 2 cores slower (71 s instead of 55 s)
+    env.update(
+        MPLBACKEND="Agg",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONIOENCODING="utf-8",
+        MALLOC_ARENA_MAX="2",  # glibc reserves 64 MB of address space per arena
+        CUDA_VISIBLE_DEVICES="",  # CPU: a GPU context does not fit an address-space limit
+        TMPDIR=str(work),
+        TEMP=str(work),
+        TMP=str(work),
+    )
+    return env
+
+
+def _signal_name(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    if os.name == "posix":
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        proc.kill()
+    except OSError:
+        pass
+
+
+def _tail(path: Path, n: int = 1500) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - n))
+            return f.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+@dataclass
+class _Watch:
+    """The step a run is in, from its progress log, and since when (the grader's clock)."""
+
+    path: Path
+    offset: int = 0
+    buffer: bytes = b""
+    step: str = "start"
+    since: float = field(default_factory=time.monotonic)
+    done: bool = False
+    limits: str = ""
+    timed_out: set[int] = field(default_factory=set)  # cells the runner's timer stopped
+
+    def poll(self) -> None:
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                chunk = f.read(1 << 16)
+        except OSError:
+            return
+        self.offset += len(chunk)
+        self.buffer += chunk
+        *lines, self.buffer = self.buffer.split(b"\n")
+        self.buffer = self.buffer[-4096:]  # a notebook may write junk here: keep it small
+        for raw in lines:
+            line = raw.decode("utf-8", "replace").strip()
+            if line.startswith("limits "):
+                self.limits = line[7:]
+            elif line.startswith("timeout ") and line[8:].isdigit():
+                self.timed_out.add(int(line[8:]))
+                continue
+            elif line == "done":
+                self.done = True
+                self.step = "done"
+            elif line.startswith(("cell ", "exercise ")) or line == "cells done":
+                self.step = line
+            else:
+                continue
+            self.since = time.monotonic()
+
+
+def _supervise(proc: subprocess.Popen, watch: _Watch, limits: Limits, deadline: float) -> str:
+    """Wait for the process; kill it if a step or the submission runs too long.
+
+    Returns why it was killed ("" if it ended by itself).
+    """
+    while True:
+        try:
+            proc.wait(timeout=POLL)
+            watch.poll()
+            return ""
+        except subprocess.TimeoutExpired:
+            pass
+        watch.poll()
+        now = time.monotonic()
+        reason = ""
+        if now > deadline:
+            reason = "deadline"
+        elif watch.step.startswith("cell ") and now - watch.since > limits.cell_timeout + GRACE:
+            reason = "step"
+        elif watch.step.startswith("exercise ") and (
+            now - watch.since > limits.exercise_timeout + GRACE
+        ):
+            reason = "step"
+        elif watch.done and now - watch.since > GRACE:
+            reason = "lingering"
+        if reason:
+            _kill(proc)
+            proc.wait()
+            return reason
+
+
+def _read_result(folder: Path, exercise_id: str) -> dict[str, Any]:
+    """One exercise's result, its values decoded; CorruptData if anything is off."""
+    data = codec.read_json(folder / f"{exercise_id}.json")
+    if not isinstance(data, dict) or not isinstance(data.get("answer"), str):
+        raise codec.CorruptData("the result is not a JSON object with an answer")
+    arrays = folder / exercise_id
+    out: dict[str, Any] = {"answer": data["answer"][:40]}
+    for key in ("name", "type", "where", "error"):
+        if isinstance(data.get(key), str):
+            out[key] = data[key][:2000]
+    if "value" in data:
+        out["value"] = codec.decode(data["value"], arrays)
+    if "summary" in data:
+        out["summary"] = codec.decode(data["summary"], arrays)
+    if out["answer"] == "found" and "outputs" in data:
+        outputs = data["outputs"]
+        if not isinstance(outputs, list):
+            raise codec.CorruptData("outputs is not a list")
+        out["outputs"] = []
+        for item in outputs:
+            if not isinstance(item, dict) or "got" not in item:
+                raise codec.CorruptData("an output without a value")
+            out["outputs"].append(
+                {
+                    "got": codec.decode(item["got"], arrays),
+                    "changed_input": item.get("changed_input") is True,
+                }
+            )
+        stopped = data.get("stopped")
+        if stopped is not None:
+            if not (
+                isinstance(stopped, dict)
+                and isinstance(stopped.get("case"), int)
+                and isinstance(stopped.get("kind"), str)
+            ):
+                raise codec.CorruptData("malformed stop")
+            out["stopped"] = {
+                "case": stopped["case"],
+                "kind": stopped["kind"][:40],
+                "error": str(stopped.get("error", ""))[:2000],
+            }
+        else:
+            out["stopped"] = None
+    return out
+
+
+def encode_cases(cases: list) -> tuple[bytes, dict[str, np.ndarray]]:
+    """The JSON and arrays of a list of :class:`~cnncourse.exercises.Case` for the runner."""
+    trees, arrays = [], {}
+    for i, case in enumerate(cases):
+        args, files_a = codec.encode(list(case.args), "", prefix=f"c{i}a")
+        kwargs, files_k = codec.encode(dict(case.kwargs), "", prefix=f"c{i}k")
+        trees.append([args, kwargs])
+        arrays.update(files_a)
+        arrays.update(files_k)
+    return json.dumps(trees).encode(), arrays
+
+
+def run_submission(
+    cells: list[str | None],
+    exercises: list[dict[str, Any]],
+    cases: dict[str, tuple[bytes, dict[str, np.ndarray]]],
+    limits: Limits,
+) -> Outcome:
+    """Run a notebook's ``cells`` in a child process and collect each exercise's result.
+
+    ``exercises`` are ``{"id", "kind", "name"}``; ``cases`` holds, for each function
+    exercise, its encoded inputs (:func:`encode_cases`). Never raises for anything the
+    submission does: problems are in the outcome.
+    """
+    outcome = Outcome()
+    start = time.monotonic()
+    deadline = start + limits.timeout
+    root = Path(tempfile.mkdtemp(prefix="cnncourse-grade-"))
+    try:
+        job, work = root / "job", root / "work"
+        (job / "cases").mkdir(parents=True)
+        work.mkdir()
+        for exercise_id, (tree, arrays) in cases.items():
+            folder = job / "cases" / exercise_id
+            folder.mkdir()
+            (folder / "cases.json").write_bytes(tree)
+            codec.save_arrays(folder, arrays)
+        skipped: dict[int, str] = {}  # cells left out of later runs, and why
+        pending = list(exercises)
+        env = _environment(limits, work)
+        cpu_seconds = int(math.ceil(limits.timeout * (os.cpu_count() or 1))) + 10
+        for run in range(1, MAX_RUNS + 1):
+            outcome.runs = run
+            results_name, progress_name = f"results{run}", f"progress{run}.log"
+            (job / progress_name).write_bytes(b"")
+            spec = {
+                "cells": [None if i in skipped else c for i, c in enumerate(cells)],
+                "exercises": pending,
+                "cell_timeout": limits.cell_timeout,
+                "exercise_timeout": limits.exercise_timeout,
+                "results": results_name,
+                "progress": progress_name,
+                "limits": {
+                    "memory_bytes": int(limits.memory_mb) * 2**20,
+                    "cpu_seconds": cpu_seconds,
+                    "file_bytes": FILE_LIMIT_BYTES,
+                },
+            }
+            (job / "job.json").write_text(json.dumps(spec), encoding="utf-8")
+            output = root / f"output{run}.txt"
+            with open(output, "wb") as out:
+                kwargs: dict[str, Any] = {}
+                if os.name == "posix":
+                    kwargs["start_new_session"] = True
+                else:  # pragma: no cover - Windows
+                    kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "cnncourse.grading.runner", str(job)],
+                    cwd=work,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    close_fds=True,
+                    **kwargs,
+                )
+                watch = _Watch(job / progress_name)
+                try:
+                    killed = _supervise(proc, watch, limits, deadline)
+                finally:
+                    _kill(proc)  # and anything it left running in its process group
+            for index in watch.timed_out:  # a rerun would only time out there again
+                skipped.setdefault(index, f"timed out after {limits.cell_timeout:g} s")
+            if watch.limits and watch.limits != "all":
+                outcome.limits_missing = watch.limits.split(",")
+            results = job / results_name
+            if (results / "cells.json").exists():
+                try:
+                    errors = codec.read_json(results / "cells.json").get("errors", [])
+                    outcome.cell_errors = {
+                        int(e["cell"]): str(e["error"])[:2000]
+                        for e in errors
+                        if isinstance(e, dict) and isinstance(e.get("cell"), int)
+                    }
+                except (codec.CorruptData, AttributeError, TypeError, ValueError):
+                    pass
+            for spec_ in pending:
+                exercise_id = spec_["id"]
+                if (results / f"{exercise_id}.json").exists():
+                    try:
+                        outcome.results[exercise_id] = _read_result(results, exercise_id)
+                    except (codec.CorruptData, RecursionError, MemoryError) as exc:
+                        outcome.results[exercise_id] = {"answer": "corrupt", "error": str(exc)}
+            pending = [s for s in pending if s["id"] not in outcome.results]
+            if watch.done:
+                for spec_ in pending:  # the runner said it wrote them: it did not
+                    outcome.results[spec_["id"]] = {"answer": "corrupt", "error": "no result"}
+                break
+            # the run ended early: find where, and decide whether to run again
+            step = watch.step
+            if killed == "deadline":
+                where = f" (while running {_step_text(step)})" if step != "start" else ""
+                outcome.error = (
+                    f"did not finish within the submission time limit of {limits.timeout:g} s"
+                    + where
+                )
+                break
+            how = (
+                "ran past its time limit"
+                if killed == "step"
+                else f"the process ended ({_signal_name(proc.returncode)})"
+            )
+            if step.startswith("cell "):
+                index = int(step.split()[1])
+                if killed == "step":
+                    text = f"timed out after {limits.cell_timeout:g} s"
+                else:
+                    text = f"stopped the notebook: {how}"
+                skipped[index] = text + "; the notebook was run again without it"
+            elif step.startswith("exercise "):
+                exercise_id = step.split(maxsplit=1)[1]
+                if killed == "step":
+                    reason = f"timed out after {limits.exercise_timeout:g} s"
+                else:
+                    reason = f"stopped the grading: {how}"
+                if any(s["id"] == exercise_id for s in pending):
+                    outcome.results[exercise_id] = {"answer": "killed", "error": reason}
+                pending = [s for s in pending if s["id"] != exercise_id]
+                if not pending:
+                    break
+            elif step == "start":
+                outcome.error = (
+                    f"the grader's runner could not start ({_signal_name(proc.returncode)})"
+                )
+                tail = _tail(output)
+                if tail:
+                    outcome.error += ":\n" + tail[-800:]
+                break
+            else:  # between cells and exercises, or after "done": run the rest again
+                pass
+        else:
+            outcome.error = f"stopped after {MAX_RUNS} runs of the notebook"
+        outcome.cell_errors.update(skipped)
+    finally:
+        outcome.seconds = time.monotonic() - start
+        shutil.rmtree(root, ignore_errors=True)
+    return outcome
+
+
+def _step_text(step: str) -> str:
+    if step.startswith("cell "):
+        return f"code cell {int(step.split()[1]) + 1}"
+    if step.startswith("exercise "):
+        return f"exercise {step.split(maxsplit=1)[1]}"
+    return step
