@@ -18,7 +18,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson07
+from . import (
+    lesson00,
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
+    lesson05,
+    lesson06,
+    lesson07,
+    lesson08,
+)
 from ._core import (
     ERROR,
     FAILED,
@@ -63,7 +73,17 @@ __all__ = [
     "get",
 ]
 
-_MODULES = (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson07)
+_MODULES = (
+    lesson00,
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
+    lesson05,
+    lesson06,
+    lesson07,
+    lesson08,
+)
 
 #: Every exercise of the course by id.
 REGISTRY: dict[str, Exercise] = {}
