@@ -70,3 +70,13 @@ def image(
                 f"got shape {array.shape}"
             )
     return array
+
+
+def pair(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
+    """An int (used for both axes) or a pair of ints, each checked against ``minimum``."""
+    if isinstance(value, (tuple, list, np.ndarray)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or a tuple of 2 values; got {_short(value)}")
+        return integer(name, value[0], minimum), integer(name, value[1], minimum)
+    value = integer(name, value, minimum)
+    return value, value

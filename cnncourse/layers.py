@@ -31,14 +31,12 @@ from typing import Any
 import keras
 import numpy as np
 
-from . import _validate, shapes
+from . import _validate
 
 _PADDING = ("valid", "same")
 
 
-def _pair(name: str, value: Any) -> tuple[int, int]:
-    """An int or a pair of ints >= 1, as a pair (the ValueError names the argument)."""
-    return tuple(_validate.integer(name, v, minimum=1) for v in shapes._per_axis(name, value, 2))
+_pair = _validate.pair  # an int or a pair of ints, as a pair
 
 
 class _PatchConv2D(keras.layers.Layer):

@@ -57,8 +57,7 @@ def _batch(x: Any, ndim: tuple[int, ...] = (2, 3, 4)) -> tuple[np.ndarray, Any]:
     return x4, finish
 
 
-def _pair(name: str, value: Any) -> tuple[int, int]:
-    return tuple(_validate.integer(name, v, minimum=1) for v in shapes._per_axis(name, value, 2))
+_pair = _validate.pair  # an int or a pair of ints, as a pair
 
 
 def _window_args(

@@ -61,17 +61,7 @@ _FULL_FIGURE = {"savefig.bbox": "standard"}
 # --------------------------------------------------------------------------- helpers
 
 
-def _pair(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
-    """An int or a pair of ints, checked against ``minimum``, as a pair."""
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        return (
-            _validate.integer(f"{name}[0]", value[0], minimum),
-            _validate.integer(f"{name}[1]", value[1], minimum),
-        )
-    if isinstance(value, (tuple, list)):
-        raise ValueError(f"{name} must be an integer or a pair of integers; got {value!r}")
-    value = _validate.integer(name, value, minimum)
-    return value, value
+_pair = _validate.pair  # an int or a pair of ints, as a pair
 
 
 def _check_padding(padding: Any) -> Any:
