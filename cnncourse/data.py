@@ -415,11 +415,11 @@ def bars(
         for i in range(n):
             first, second = (vertical, horizontal) if labels[i] else (horizontal, vertical)
             images[i, 2:5, 2:5, 0] += first
-            images[i, far:far + 3, far:far + 3, 0] += second
+            images[i, far : far + 3, far : far + 3, 0] += second
     else:
         corners = rng.integers(0, size - 2, size=(n, 2))
         for i, (top, left) in enumerate(corners):
-            images[i, top:top + 3, left:left + 3, 0] += vertical if labels[i] else horizontal
+            images[i, top : top + 3, left : left + 3, 0] += vertical if labels[i] else horizontal
     return images, labels
 
 

@@ -75,7 +75,7 @@ def _image_size(value: Any) -> tuple[int, int]:
     if isinstance(value, (tuple, list)):
         raise ValueError(
             f"image_size must be an int (square images) or (height, width); "
-            f"got {_validate._short(value)}"
+            f"got {_validate.short(value)}"
         )
     side = _validate.integer("image_size", value, minimum=1)
     return side, side
@@ -248,7 +248,7 @@ def _flat_annotations(
     for name, value in (("boxes_list", boxes_list), ("labels_list", labels_list)):
         if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
             raise ValueError(
-                f"{name} must be a list with one array per image; got {_validate._short(value)}"
+                f"{name} must be a list with one array per image; got {_validate.short(value)}"
             )
     if len(boxes_list) != len(labels_list):
         raise ValueError(

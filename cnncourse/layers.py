@@ -62,7 +62,7 @@ class _PatchConv2D(keras.layers.Layer):
             padding = padding.lower()
         self.padding = _validate.one_of("padding", padding, _PADDING)
         if not isinstance(use_bias, (bool, np.bool_)):
-            raise ValueError(f"use_bias must be True or False; got {_validate._short(use_bias)}")
+            raise ValueError(f"use_bias must be True or False; got {_validate.short(use_bias)}")
         self.use_bias = bool(use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)

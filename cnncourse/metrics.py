@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import _short, integer, number
+from ._validate import integer, number, short
 
 __all__ = [
     "average_precision",
@@ -54,7 +54,7 @@ def _boxes(name: str, value: Any, ndim: int | None = None) -> np.ndarray:
     except (TypeError, ValueError):
         raise ValueError(
             f"{name} must be an array of boxes (..., 4) as (x_min, y_min, x_max, y_max); "
-            f"got {_short(value)}"
+            f"got {short(value)}"
         ) from None
     if ndim == 2 and array.shape == (0,):  # an empty list: no boxes
         array = array.reshape(0, 4)
@@ -65,7 +65,7 @@ def _boxes(name: str, value: Any, ndim: int | None = None) -> np.ndarray:
             f"got shape {array.shape}"
         )
     if np.isnan(array).any():
-        raise ValueError(f"{name} must not contain NaN; got {_short(value)}")
+        raise ValueError(f"{name} must not contain NaN; got {short(value)}")
     bad = (array[..., 2] < array[..., 0]) | (array[..., 3] < array[..., 1])
     if bad.any():
         where = np.argwhere(bad)[0]
@@ -240,7 +240,7 @@ def _masks(pred: Any, true: Any) -> tuple[np.ndarray, np.ndarray]:
                     f"{name}.argmax(axis=-1) first)"
                 )
             raise ValueError(
-                f"{name} must hold integer classes per pixel; got {_short(value)}{hint}"
+                f"{name} must hold integer classes per pixel; got {short(value)}{hint}"
             )
         if array.size == 0:
             raise ValueError(f"{name} must hold at least one pixel; got shape {array.shape}")
@@ -381,9 +381,7 @@ def mean_iou(pred: Any, true: Any, num_classes: int, ignore_background: bool = F
     0.5
     """
     if ignore_background not in (True, False):
-        raise ValueError(
-            f"ignore_background must be True or False; got {_short(ignore_background)}"
-        )
+        raise ValueError(f"ignore_background must be True or False; got {short(ignore_background)}")
     values = per_class_iou(pred, true, num_classes)
     if ignore_background:
         values = values[1:]
@@ -401,7 +399,7 @@ def _per_image(name: str, value: Any, n: int | None, kind: str) -> list[np.ndarr
     if isinstance(value, np.ndarray):
         value = list(value)  # an array (n, k, 4), or of objects: one entry per image
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise ValueError(f"{name} must be a list with one array per image; got {_short(value)}")
+        raise ValueError(f"{name} must be a list with one array per image; got {short(value)}")
     if n is not None and len(value) != n:
         raise ValueError(f"{name} must have one entry per image ({n}); got {len(value)}")
     out = []
@@ -520,7 +518,7 @@ def average_precision(
                 )
     iou_threshold = number("iou_threshold", iou_threshold, 0.0, 1.0)
     if per_class not in (True, False):
-        raise ValueError(f"per_class must be True or False; got {_short(per_class)}")
+        raise ValueError(f"per_class must be True or False; got {short(per_class)}")
     seen = [int(a.max()) for a in true_labels_ + pred_labels_ if a.size]
     if num_classes is None:
         num_classes = max(seen, default=-1) + 1

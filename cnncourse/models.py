@@ -94,19 +94,19 @@ def _input_shape(value: Any, name: str = "input_shape", ndim: int | None = 3) ->
     """``value`` as a tuple of positive ints ((H, W, C) when ``ndim`` is 3)."""
     if isinstance(value, (int, str)) or not isinstance(value, Sequence):
         expected = "a tuple (height, width, channels)" if ndim == 3 else "a tuple of sizes"
-        raise ValueError(f"{name} must be {expected}; got {_validate._short(value)}")
+        raise ValueError(f"{name} must be {expected}; got {_validate.short(value)}")
     if ndim is not None and len(value) != ndim:
         raise ValueError(
             f"{name} must be a tuple (height, width, channels) of 3 sizes (channels last, "
-            f"without the batch axis); got {_validate._short(value)}"
+            f"without the batch axis); got {_validate.short(value)}"
         )
     if len(value) == 0:
-        raise ValueError(f"{name} must not be empty; got {_validate._short(value)}")
+        raise ValueError(f"{name} must not be empty; got {_validate.short(value)}")
     for v in value:
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(
                 f"{name} must hold positive integers (no batch axis, no None); "
-                f"got {_validate._short(value)}"
+                f"got {_validate.short(value)}"
             )
     return tuple(int(v) for v in value)
 
@@ -117,12 +117,12 @@ def _units(name: str, value: Any, allow_empty: bool, what: str = "units") -> tup
         value = (value,)
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise ValueError(
-            f"{name} must be a tuple of positive integers ({what}); got {_validate._short(value)}"
+            f"{name} must be a tuple of positive integers ({what}); got {_validate.short(value)}"
         )
     if not value and not allow_empty:
         raise ValueError(
             f"{name} must not be empty: give at least one block's {what}, e.g. (16, 32); "
-            f"got {_validate._short(value)}"
+            f"got {_validate.short(value)}"
         )
     return tuple(_validate.integer(f"{name}[{i}]", v, minimum=1) for i, v in enumerate(value))
 
@@ -280,7 +280,7 @@ def simple_cnn(
     _validate.one_of("batch_norm", batch_norm, (True, False))
     _validate.one_of("global_pool", global_pool, (True, False))
     if name is not None and not isinstance(name, str):
-        raise ValueError(f"name must be a string or None; got {_validate._short(name)}")
+        raise ValueError(f"name must be a string or None; got {_validate.short(name)}")
     if isinstance(augmentation, kl.Layer):
         augmentation = [augmentation]
     augmentation = list(augmentation)
@@ -288,7 +288,7 @@ def simple_cnn(
         if not isinstance(layer, kl.Layer):
             raise ValueError(
                 f"augmentation[{i}] must be a keras layer (e.g. keras.layers.RandomFlip()); "
-                f"got {_validate._short(layer)}"
+                f"got {_validate.short(layer)}"
             )
 
     steps = []
@@ -510,7 +510,7 @@ def _tensor_channels(x: Any, name: str = "x") -> int:
     if shape is None or len(shape) != 4:
         raise ValueError(
             f"{name} must be a 4-D tensor (batch, height, width, channels), e.g. "
-            f"keras.Input((32, 32, 3)); got {_validate._short(x)}"
+            f"keras.Input((32, 32, 3)); got {_validate.short(x)}"
         )
     return int(shape[-1])
 
@@ -885,13 +885,13 @@ def mini_inception(
     if isinstance(modules, str) or not isinstance(modules, Sequence) or not modules:
         raise ValueError(
             "modules must be a non-empty sequence of (f1, f3_reduce, f3, f5_reduce, f5, "
-            f"pool_proj) tuples; got {_validate._short(modules)}"
+            f"pool_proj) tuples; got {_validate.short(modules)}"
         )
     for i, module in enumerate(modules):
         if isinstance(module, str) or not isinstance(module, Sequence) or len(module) != 6:
             raise ValueError(
                 f"modules[{i}] must be (f1, f3_reduce, f3, f5_reduce, f5, pool_proj); "
-                f"got {_validate._short(module)}"
+                f"got {_validate.short(module)}"
             )
     _check_halvings(input_shape, len(modules) - 1, f"{len(modules)} inception modules")
     inputs = keras.Input(input_shape, name="input")
@@ -1308,7 +1308,7 @@ def famous_architectures(include: Sequence[str] | None = None) -> list[dict[str,
     else:
         if isinstance(include, str) or not isinstance(include, Sequence):
             raise ValueError(
-                f"include must be a list of names; got {_validate._short(include)} "
+                f"include must be a list of names; got {_validate.short(include)} "
                 f"(allowed names: {', '.join(FAMOUS_NAMES)})"
             )
         for i, name in enumerate(include):

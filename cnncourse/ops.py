@@ -24,37 +24,12 @@ import numpy as np
 from . import _validate, shapes
 
 _PAD_MODES = ("constant", "reflect", "edge", "symmetric")
+_IMAGE = "(H, W), (H, W, C) or (N, H, W, C)"
 
 
 # ---------------------------------------------------------------------------
 # argument handling
 # ---------------------------------------------------------------------------
-
-
-def _real_array(name: str, value: Any, ndim: tuple[int, ...], layout: str) -> np.ndarray:
-    array = np.asarray(value)
-    if (
-        array.dtype == object
-        or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool)
-        or np.iscomplexobj(array)
-    ):
-        raise ValueError(f"{name} must be a real numeric array; got {_validate._short(value)}")
-    if array.ndim not in ndim:
-        raise ValueError(f"{name} must have shape {layout}; got shape {array.shape}")
-    return array
-
-
-def _image(x: Any) -> np.ndarray:
-    """``x`` as a 4-D (N, H, W, C) array (a view)."""
-    x = _real_array("x", x, (2, 3, 4), "(H, W), (H, W, C) or (N, H, W, C)")
-    if x.ndim == 2:
-        return x[None, :, :, None]
-    return x[None] if x.ndim == 3 else x
-
-
-def _float_dtype(*arrays: np.ndarray) -> type:
-    """float32 when every array is float32 (fast), else float64."""
-    return np.float32 if all(a.dtype == np.float32 for a in arrays) else np.float64
 
 
 def _explicit_padding(padding: Any) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -81,7 +56,7 @@ def _geometry(
 ) -> tuple[tuple[int, int], tuple[tuple[int, int], tuple[int, int]], tuple[int, int]]:
     """Validated (stride pair, pads, output size) for a 2-D sliding window."""
     strides = tuple(
-        _validate.integer("stride", s, minimum=1) for s in shapes._per_axis("stride", stride, 2)
+        _validate.integer("stride", s, minimum=1) for s in _validate.per_axis("stride", stride, 2)
     )
     pads = shapes.resolve_padding(padding, input_hw, kernel_hw, strides)
     padded = tuple(w + before + after for w, (before, after) in zip(input_hw, pads, strict=True))
@@ -97,9 +72,9 @@ def _geometry(
 
 def _prepare(x: Any, kernel: Any, bias: Any, stride: Any, padding: Any):
     """Validate the arguments of conv2d/conv2d_naive and bring them to 4-D."""
-    x_in = _real_array("x", x, (2, 3, 4), "(H, W), (H, W, C) or (N, H, W, C)")
-    x4 = _image(x_in)
-    kernel_in = _real_array(
+    x_in = _validate.real_array("x", x, (2, 3, 4), _IMAGE)
+    x4 = _validate.image_batch("x", x_in)
+    kernel_in = _validate.real_array(
         "kernel", kernel, (2, 4), "(F_h, F_w, C_in, K) (or (F_h, F_w) for one channel and filter)"
     )
     k4 = kernel_in[:, :, None, None] if kernel_in.ndim == 2 else kernel_in
@@ -116,7 +91,7 @@ def _prepare(x: Any, kernel: Any, bias: Any, stride: Any, padding: Any):
         )
     arrays = [x4, k4]
     if bias is not None:
-        b = _real_array("bias", bias, (0, 1), f"({k4.shape[3]},)")
+        b = _validate.real_array("bias", bias, (0, 1), f"({k4.shape[3]},)")
         if b.ndim == 0 and kernel_in.ndim == 2:
             b = b.reshape(1)
         if b.shape != (k4.shape[3],):
@@ -125,7 +100,7 @@ def _prepare(x: Any, kernel: Any, bias: Any, stride: Any, padding: Any):
                 f"kernel of shape {kernel_in.shape}; got shape {b.shape}"
             )
         arrays.append(b)
-    dtype = _float_dtype(*arrays)
+    dtype = _validate.float_dtype(*arrays)
     strides, pads, out_hw = _geometry(
         x4.shape[1:3],
         k4.shape[:2],
@@ -186,7 +161,7 @@ def pad(x: Any, padding: Any, mode: str = "constant", value: float = 0.0) -> np.
     >>> pad(np.array([[1, 2, 3]]), (0, 2), mode="reflect")
     array([[3, 2, 1, 2, 3, 2, 1]])
     """
-    x = _real_array("x", x, (2, 3, 4), "(H, W), (H, W, C) or (N, H, W, C)")
+    x = _validate.real_array("x", x, (2, 3, 4), _IMAGE)
     pads = _explicit_padding(padding)
     mode = _validate.one_of("mode", mode, _PAD_MODES)
     kwargs = {}
@@ -321,21 +296,21 @@ def im2col(x: Any, kernel_size: Any, stride: Any = 1, padding: Any = "valid") ->
            [3., 4., 6., 7.],
            [4., 5., 7., 8.]])
     """
-    x4 = _image(x)
+    x4 = _validate.image_batch("x", x)
     kernel_hw = tuple(
         _validate.integer("kernel_size", f, minimum=1)
-        for f in shapes._per_axis("kernel_size", kernel_size, 2)
+        for f in _validate.per_axis("kernel_size", kernel_size, 2)
     )
     strides, pads, _ = _geometry(
         x4.shape[1:3], kernel_hw, stride, padding, f"kernel_size {kernel_hw}"
     )
-    xp = _pad4(x4.astype(_float_dtype(x4), copy=False), pads)
+    xp = _pad4(x4.astype(_validate.float_dtype(x4), copy=False), pads)
     return _windows(xp, kernel_hw, strides).reshape(-1, kernel_hw[0] * kernel_hw[1] * x4.shape[3])
 
 
 def _single_channel(x: Any, kernel: Any) -> tuple[np.ndarray, np.ndarray]:
-    x = _real_array("x", x, (2,), "(H, W) (one channel; use conv2d for more)")
-    kernel = _real_array("kernel", kernel, (2,), "(F_h, F_w)")
+    x = _validate.real_array("x", x, (2,), "(H, W) (one channel; use conv2d for more)")
+    kernel = _validate.real_array("kernel", kernel, (2,), "(F_h, F_w)")
     return x, kernel
 
 
@@ -425,11 +400,11 @@ def visit_counts(
     """
     sizes = tuple(
         _validate.integer("input_size", w, minimum=1)
-        for w in shapes._per_axis("input_size", input_size, 2)
+        for w in _validate.per_axis("input_size", input_size, 2)
     )
     kernel_hw = tuple(
         _validate.integer("kernel_size", f, minimum=1)
-        for f in shapes._per_axis("kernel_size", kernel_size, 2)
+        for f in _validate.per_axis("kernel_size", kernel_size, 2)
     )
     strides, pads, out_hw = _geometry(sizes, kernel_hw, stride, padding, f"kernel_size {kernel_hw}")
     counts = []
@@ -574,10 +549,10 @@ def separable_conv2d(
     array([[-8., -8.],
            [-8., -8.]])
     """
-    x_in = _real_array("x", x, (2, 3, 4), "(H, W), (H, W, C) or (N, H, W, C)")
-    x4 = _image(x_in)
-    column = _real_array("column", column, (1,), "(F_h,)")
-    row = _real_array("row", row, (1,), "(F_w,)")
+    x_in = _validate.real_array("x", x, (2, 3, 4), _IMAGE)
+    x4 = _validate.image_batch("x", x_in)
+    column = _validate.real_array("column", column, (1,), "(F_h,)")
+    row = _validate.real_array("row", row, (1,), "(F_w,)")
     if x4.size == 0 or column.size == 0 or row.size == 0:
         raise ValueError(
             f"x, column and row must not be empty; got shapes {x_in.shape}, {column.shape} "
@@ -585,14 +560,14 @@ def separable_conv2d(
         )
     arrays = [x4, column, row]
     if bias is not None:
-        b = _real_array("bias", bias, (0, 1), f"() or (C,) = ({x4.shape[3]},)")
+        b = _validate.real_array("bias", bias, (0, 1), f"() or (C,) = ({x4.shape[3]},)")
         if b.ndim == 1 and b.shape != (x4.shape[3],):
             raise ValueError(
                 f"bias must be a number or have shape (C,) = ({x4.shape[3]},), one value per "
                 f"channel of x of shape {x_in.shape}; got shape {b.shape}"
             )
         arrays.append(b)
-    dtype = _float_dtype(*arrays)
+    dtype = _validate.float_dtype(*arrays)
     f_h, f_w = column.size, row.size
     (sh, sw), pads, (h_out, w_out) = _geometry(
         x4.shape[1:3],
@@ -656,7 +631,7 @@ def rank1_factors(kernel: Any, tol: float = 1e-6) -> tuple[np.ndarray, np.ndarra
     >>> np.allclose(np.outer(column, row), sobel)
     True
     """
-    kernel = _real_array("kernel", kernel, (2,), "(F_h, F_w)")
+    kernel = _validate.real_array("kernel", kernel, (2,), "(F_h, F_w)")
     tol = _validate.number("tol", tol, low=0)
     if kernel.size == 0:
         raise ValueError(f"kernel must not be empty; got shape {kernel.shape}")

@@ -37,16 +37,11 @@ _POOL_PADDING = ("valid", "same")
 
 def _batch(x: Any, ndim: tuple[int, ...] = (2, 3, 4)) -> tuple[np.ndarray, Any]:
     """``x`` as a float (N, H, W, C) array, and a function restoring the caller's layout."""
-    # imported here: cnncourse.ops re-exports this module's functions (no import cycle)
-    from . import ops
-
-    layouts = {2: "(H, W)", 3: "(H, W, C)", 4: "(N, H, W, C)"}
-    names = [layouts[n] for n in ndim]
-    x_in = ops._real_array("x", x, ndim, " or ".join([", ".join(names[:-1]), names[-1]]))
+    x4 = _validate.image_batch("x", x, ndim)
+    x_in = np.asarray(x)
     if x_in.size == 0:
         raise ValueError(f"x must not be empty; got shape {x_in.shape}")
-    x4 = ops._image(x_in)
-    x4 = x4.astype(ops._float_dtype(x4), copy=False)
+    x4 = x4.astype(_validate.float_dtype(x4), copy=False)
 
     def finish(out: np.ndarray) -> np.ndarray:
         """(N, ...) result -> the layout of ``x`` (drop the batch, and for (H, W) the channel)."""

@@ -42,35 +42,20 @@ Padding = str | int | tuple[Any, ...]
 # ---------------------------------------------------------------------------
 
 
-def _is_sequence(value: Any) -> bool:
-    return isinstance(value, (tuple, list, np.ndarray)) and not isinstance(value, str)
-
-
 def _n_axes(**values: Any) -> int | None:
     """The number of axes the tuple arguments agree on, or None if all are scalars."""
     n, first = None, None
     for name, value in values.items():
-        if _is_sequence(value):
+        if _validate.is_sequence(value):
             if len(value) == 0:
-                raise ValueError(f"{name} must not be empty; got {_validate._short(value)}")
+                raise ValueError(f"{name} must not be empty; got {_validate.short(value)}")
             if n is not None and len(value) != n:
                 raise ValueError(
                     f"{name} has {len(value)} axes but {first} has {n}; "
-                    f"got {name}={_validate._short(value)}"
+                    f"got {name}={_validate.short(value)}"
                 )
             n, first = len(value), first or name
     return n
-
-
-def _per_axis(name: str, value: Any, n: int) -> list[Any]:
-    """``value`` repeated for ``n`` axes (a scalar) or as a list (a sequence of n)."""
-    if _is_sequence(value):
-        if len(value) != n:
-            raise ValueError(
-                f"{name} must be an int or a tuple of {n} values; got {_validate._short(value)}"
-            )
-        return list(value)
-    return [value] * n
 
 
 def _pads_1d(
@@ -86,11 +71,11 @@ def _pads_1d(
         if mode == "full":
             return kernel - 1, kernel - 1
         return _same_pads_1d(kernel, stride, input_size)
-    if _is_sequence(padding):
+    if _validate.is_sequence(padding):
         if len(padding) != 2:
             raise ValueError(
                 f"{name} per axis must be an int or a pair (before, after); "
-                f"got {_validate._short(padding)}"
+                f"got {_validate.short(padding)}"
             )
         return (
             _validate.integer(name, padding[0], minimum=0),
@@ -102,7 +87,7 @@ def _pads_1d(
     allowed = ", ".join(repr(m) for m in PADDING_MODES)
     raise ValueError(
         f"{name} must be one of {allowed}, an int, or one value per axis; "
-        f"got {_validate._short(padding)}"
+        f"got {_validate.short(padding)}"
     )
 
 
@@ -122,12 +107,12 @@ def _same_pads_1d(kernel: int, stride: int, input_size: int | None) -> tuple[int
 
 def _padding_per_axis(padding: Any, n: int) -> list[Any]:
     """Split a padding spec into one spec per axis (a string applies to all axes)."""
-    if isinstance(padding, str) or not _is_sequence(padding):
+    if isinstance(padding, str) or not _validate.is_sequence(padding):
         return [padding] * n
     if len(padding) != n:
         raise ValueError(
             f"padding must be a string, an int, or one value per axis ({n} here); "
-            f"got {_validate._short(padding)}"
+            f"got {_validate.short(padding)}"
         )
     return list(padding)
 
@@ -195,11 +180,11 @@ def conv_output_size(
     sizes = []
     for axis, (w, f, s, p, d) in enumerate(
         zip(
-            _per_axis("input_size", input_size, n or 1),
-            _per_axis("kernel_size", kernel_size, n or 1),
-            _per_axis("stride", stride, n or 1),
+            _validate.per_axis("input_size", input_size, n or 1),
+            _validate.per_axis("kernel_size", kernel_size, n or 1),
+            _validate.per_axis("stride", stride, n or 1),
             _padding_per_axis(padding, n or 1),
-            _per_axis("dilation", dilation, n or 1),
+            _validate.per_axis("dilation", dilation, n or 1),
             strict=True,
         )
     ):
@@ -251,10 +236,10 @@ def same_padding(
     n = _n_axes(kernel_size=kernel_size, stride=stride, input_size=input_size, dilation=dilation)
     pairs = []
     for f, s, w, d in zip(
-        _per_axis("kernel_size", kernel_size, n or 1),
-        _per_axis("stride", stride, n or 1),
-        _per_axis("input_size", input_size, n or 1),
-        _per_axis("dilation", dilation, n or 1),
+        _validate.per_axis("kernel_size", kernel_size, n or 1),
+        _validate.per_axis("stride", stride, n or 1),
+        _validate.per_axis("input_size", input_size, n or 1),
+        _validate.per_axis("dilation", dilation, n or 1),
         strict=True,
     ):
         f = _validate.integer("kernel_size", f, minimum=1)
@@ -296,10 +281,10 @@ def resolve_padding(
     """
     pads = []
     for w, f, s, d, p in zip(
-        _per_axis("input_size", input_size, 2),
-        _per_axis("kernel_size", kernel_size, 2),
-        _per_axis("stride", stride, 2),
-        _per_axis("dilation", dilation, 2),
+        _validate.per_axis("input_size", input_size, 2),
+        _validate.per_axis("kernel_size", kernel_size, 2),
+        _validate.per_axis("stride", stride, 2),
+        _validate.per_axis("dilation", dilation, 2),
         _padding_per_axis(padding, 2),
         strict=True,
     ):
@@ -342,7 +327,7 @@ def conv_params(kernel_size: Size, in_channels: int, filters: int, use_bias: boo
     >>> conv_params((5, 5), 16, 32, use_bias=False)
     12800
     """
-    sizes = list(kernel_size) if _is_sequence(kernel_size) else [kernel_size] * 2
+    sizes = list(kernel_size) if _validate.is_sequence(kernel_size) else [kernel_size] * 2
     weights = 1
     for f in sizes:
         weights *= _validate.integer("kernel_size", f, minimum=1)
@@ -359,15 +344,15 @@ def _layer_spec(index: int, layer: Any) -> tuple[int, int, int]:
         if unknown or "kernel_size" not in layer:
             raise ValueError(
                 f"{name} must have the keys 'kernel_size' and optionally 'stride' and "
-                f"'dilation'; got {_validate._short(dict(layer))}"
+                f"'dilation'; got {_validate.short(dict(layer))}"
             )
         k, s, d = layer["kernel_size"], layer.get("stride", 1), layer.get("dilation", 1)
-    elif _is_sequence(layer) and len(layer) in (2, 3):
+    elif _validate.is_sequence(layer) and len(layer) in (2, 3):
         k, s, d = (*layer, 1)[:3]
     else:
         raise ValueError(
             f"{name} must be a pair (kernel_size, stride) or a dict with those keys; "
-            f"got {_validate._short(layer)}"
+            f"got {_validate.short(layer)}"
         )
     return (
         _validate.integer(f"{name} kernel_size", k, minimum=1),
@@ -401,7 +386,7 @@ def receptive_fields(layers: Sequence[Any]) -> list[int]:
     if isinstance(layers, (str, Mapping)) or not isinstance(layers, Sequence):
         raise ValueError(
             "layers must be a sequence of (kernel_size, stride) pairs or dicts; "
-            f"got {_validate._short(layers)}"
+            f"got {_validate.short(layers)}"
         )
     r, jump, fields = 1, 1, []
     for index, layer in enumerate(layers):
@@ -520,7 +505,7 @@ class ShapeTable:
 
 
 def _config_tuple(value: Any, n: int) -> tuple[int, ...]:
-    return tuple(int(v) for v in _per_axis("config", value, n))
+    return tuple(int(v) for v in _validate.per_axis("config", value, n))
 
 
 # Layers that act on each position separately (or only add/remove a border): they keep
@@ -642,7 +627,7 @@ def shape_table(model: Any) -> ShapeTable:
     import keras
 
     if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model; got {_validate._short(model)}")
+        raise ValueError(f"model must be a keras.Model; got {_validate.short(model)}")
     if not model.built:
         raise ValueError(
             "model must be built (start it with keras.Input, or call model.build(input_shape) "

@@ -241,7 +241,7 @@ def fit(
     (['accuracy', 'loss'], 2, True)
     """
     if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model; got {_validate._short(model)}")
+        raise ValueError(f"model must be a keras.Model; got {_validate.short(model)}")
     epochs = _validate.integer("epochs", epochs, minimum=1)
     if batch_size is not None:
         batch_size = _validate.integer("batch_size", batch_size, minimum=1)
@@ -255,7 +255,7 @@ def fit(
     ):
         raise ValueError(
             "validation_data must be a tuple (x_val, y_val); "
-            f"got {_validate._short(validation_data)}"
+            f"got {_validate.short(validation_data)}"
         )
 
     _validate.one_of("schedule", schedule, (None, "cosine"))
@@ -266,7 +266,7 @@ def fit(
             if not isinstance(optimizer, str):
                 raise ValueError(
                     "learning_rate and schedule can only be combined with an optimizer given "
-                    f"by name (e.g. 'adam'); got optimizer={_validate._short(optimizer)}: set "
+                    f"by name (e.g. 'adam'); got optimizer={_validate.short(optimizer)}: set "
                     "the learning rate on that optimizer instead"
                 )
             rate: Any = learning_rate
@@ -314,7 +314,7 @@ def _steps_per_epoch(x: Any, batch_size: int | None, kwargs: dict[str, Any]) -> 
     if batch_size is None or not hasattr(x, "__len__") or isinstance(x, dict):
         raise ValueError(
             "schedule='cosine' needs array inputs and a batch_size (to count the training "
-            f"steps), or steps_per_epoch=...; got x={_validate._short(x)}, "
+            f"steps), or steps_per_epoch=...; got x={_validate.short(x)}, "
             f"batch_size={batch_size}"
         )
     n = len(x)
@@ -394,7 +394,7 @@ def _class_indices(name: str, y: Any, n: int) -> np.ndarray:
             f"(N, K); got shape {np.shape(y)}"
         )
     if not np.all(np.isfinite(array)) or np.any(array < 0) or np.any(np.mod(array, 1) != 0):
-        raise ValueError(f"{name} must hold class indices 0, 1, 2, ...; got {_validate._short(y)}")
+        raise ValueError(f"{name} must hold class indices 0, 1, 2, ...; got {_validate.short(y)}")
     return array.astype(np.int64)
 
 
@@ -449,7 +449,7 @@ def evaluate(model: Any, x: Any, y: Any, batch_size: int = 256) -> Evaluation:
     ((3, 3), 20, True)
     """
     if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model; got {_validate._short(model)}")
+        raise ValueError(f"model must be a keras.Model; got {_validate.short(model)}")
     batch_size = _validate.integer("batch_size", batch_size, minimum=1)
     x = np.asarray(x)
     if x.ndim < 1 or len(x) == 0:

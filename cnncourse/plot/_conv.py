@@ -248,7 +248,7 @@ def _kernel_panels(kernels: Any) -> tuple[list[np.ndarray], list[str], int]:
         )
     if not isinstance(kernels, (list, tuple)):
         raise ValueError(
-            f"kernels must be a list of 2-D kernels or an array; got {_validate._short(kernels)}"
+            f"kernels must be a list of 2-D kernels or an array; got {_validate.short(kernels)}"
         )
     panels = [_kernel_array(f"kernels[{i}]", k) for i, k in enumerate(kernels)]
     return panels, [f"kernel {p.shape[0]}x{p.shape[1]}" for p in panels], min(len(panels), 6)
@@ -318,7 +318,7 @@ def _position(position: Any, out: tuple[int, int]) -> tuple[int, int]:
         or len(position) != 2
         or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in position)
     ):
-        raise ValueError(f"position must be {allowed}; got {_validate._short(position)}")
+        raise ValueError(f"position must be {allowed}; got {_validate.short(position)}")
     row, col = int(position[0]), int(position[1])
     if not (0 <= row < rows and 0 <= col < cols):
         raise ValueError(f"position must be {allowed}; got {(row, col)}")
@@ -687,7 +687,7 @@ def visit_heatmaps(
     if isinstance(configs, Mapping) or not isinstance(configs, Sequence) or not configs:
         raise ValueError(
             "configs must be a non-empty list of dicts such as [dict(padding=1), dict(stride=2)]; "
-            f"got {_validate._short(configs)}"
+            f"got {_validate.short(configs)}"
         )
     if len(configs) > 6:
         raise ValueError(f"configs must hold at most 6 configurations; got {len(configs)}")

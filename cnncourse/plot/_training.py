@@ -36,7 +36,7 @@ def _model(model: Any) -> Any:
     import keras
 
     if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model; got {_validate._short(model)}")
+        raise ValueError(f"model must be a keras.Model; got {_validate.short(model)}")
     return model
 
 
@@ -152,7 +152,7 @@ def _find_layer(model: Any, layer: Any, name: str = "layer") -> Any:
             raise ValueError(f"{name} must be a layer index between {-n} and {n - 1}; got {layer}")
         return model.layers[int(layer)]
     raise ValueError(
-        f"{name} must be a layer name, an index or a keras layer; got {_validate._short(layer)}"
+        f"{name} must be a layer name, an index or a keras layer; got {_validate.short(layer)}"
     )
 
 
@@ -202,7 +202,7 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
     if not isinstance(values, Mapping):
         raise ValueError(
             "history must be a keras History (what model.fit returns) or a dict of "
-            f"per-epoch lists; got {_validate._short(history)}"
+            f"per-epoch lists; got {_validate.short(history)}"
         )
     out = {}
     for key, series in values.items():
@@ -259,7 +259,7 @@ def history(
         metrics = ("loss", "accuracy")
     if isinstance(metrics, str) or not isinstance(metrics, Sequence) or not metrics:
         raise ValueError(
-            f"metrics must be a non-empty list of metric names; got {_validate._short(metrics)}"
+            f"metrics must be a non-empty list of metric names; got {_validate.short(metrics)}"
         )
     keys = []
     for metric in metrics:
@@ -349,7 +349,7 @@ def confusion_matrix(
             f"matrix must be a square array (K, K) of counts; got shape {counts.shape}"
         )
     if not np.issubdtype(counts.dtype, np.number) or np.any(counts < 0):
-        raise ValueError(f"matrix must hold counts >= 0; got {_validate._short(counts)}")
+        raise ValueError(f"matrix must hold counts >= 0; got {_validate.short(counts)}")
     _validate.one_of("normalize", normalize, (True, False))
     k = counts.shape[0]
     if labels is not None and len(labels) != k:
@@ -626,7 +626,7 @@ def feature_maps_of(
             layers = [layers]
         if not isinstance(layers, Sequence) or not 1 <= len(layers) <= 12:
             raise ValueError(
-                f"layers must be a list of 1 to 12 layers; got {_validate._short(layers)}"
+                f"layers must be a list of 1 to 12 layers; got {_validate.short(layers)}"
             )
         chosen = [_find_layer(model, lay, f"layers[{i}]") for i, lay in enumerate(layers)]
         for lay in chosen:
@@ -720,7 +720,7 @@ def activations(
     ['activation functions', 'softmax: scores to probabilities']
     """
     if not isinstance(x_range, (tuple, list)) or len(x_range) != 2:
-        raise ValueError(f"x_range must be a pair (low, high); got {_validate._short(x_range)}")
+        raise ValueError(f"x_range must be a pair (low, high); got {_validate.short(x_range)}")
     low = _validate.number("x_range[0]", x_range[0])
     high = _validate.number("x_range[1]", x_range[1])
     if not high > low:
