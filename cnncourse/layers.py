@@ -31,7 +31,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from . import _validate
+from . import _validate, shapes
 
 _PADDING = ("valid", "same")
 
@@ -72,15 +72,11 @@ class _PatchConv2D(keras.layers.Layer):
     # -- geometry --------------------------------------------------------------
 
     def _output_hw(self, h: int | None, w: int | None) -> tuple[int | None, int | None]:
-        sizes = []
-        for size, f, s in zip((h, w), self.kernel_size, self.strides, strict=True):
-            if size is None:
-                sizes.append(None)
-            elif self.padding == "same":
-                sizes.append(-(-size // s))  # ceil(size / s), as Keras
-            else:
-                sizes.append((size - f) // s + 1)
-        return sizes[0], sizes[1]
+        """Output (H, W) for an input (H, W), from the package's one conv geometry."""
+        g = shapes.conv_geometry(
+            (h, w), self.kernel_size, self.strides, self.padding, ndim=2, allowed=_PADDING
+        )
+        return g.output_size[0], g.output_size[1]
 
     def _check_input(self, input_shape: Any) -> tuple[int, int, int]:
         """(H, W, C) of the input, which must be known and large enough."""
@@ -97,12 +93,7 @@ class _PatchConv2D(keras.layers.Layer):
                 f"its weights; got input_shape {shape} (give keras.Input a full shape, "
                 "e.g. keras.Input((28, 28, 1)))"
             )
-        if self.padding == "valid" and (self.kernel_size[0] > h or self.kernel_size[1] > w):
-            raise ValueError(
-                f"the input of {type(self).__name__} (H, W) = {(h, w)} is smaller than "
-                f"kernel_size {self.kernel_size} with padding='valid'; use a smaller "
-                "kernel_size, a larger input, or padding='same'"
-            )
+        self._output_hw(h, w)  # raises if the kernel is larger than the padded input
         return h, w, c
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:

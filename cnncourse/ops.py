@@ -48,26 +48,11 @@ def _pad4(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], **kwargs
 
 
 def _geometry(
-    input_hw: tuple[int, int],
-    kernel_hw: tuple[int, int],
-    stride: Any,
-    padding: Any,
-    kernel_desc: str,
+    input_hw: tuple[int, int], kernel_hw: tuple[int, int], stride: Any, padding: Any
 ) -> tuple[tuple[int, int], tuple[tuple[int, int], tuple[int, int]], tuple[int, int]]:
-    """Validated (stride pair, pads, output size) for a 2-D sliding window."""
-    strides = tuple(
-        _validate.integer("stride", s, minimum=1) for s in _validate.per_axis("stride", stride, 2)
-    )
-    pads = shapes.resolve_padding(padding, input_hw, kernel_hw, strides)
-    padded = tuple(w + before + after for w, (before, after) in zip(input_hw, pads, strict=True))
-    if any(f > p for f, p in zip(kernel_hw, padded, strict=True)):
-        raise ValueError(
-            f"{kernel_desc} is larger than the padded input {padded} "
-            f"(input {tuple(input_hw)} plus padding {pads}); use a smaller kernel, "
-            "more padding, or padding='same'"
-        )
-    out = tuple((p - f) // s + 1 for p, f, s in zip(padded, kernel_hw, strides, strict=True))
-    return strides, pads, out
+    """(stride pair, pads, output size) of a 2-D sliding window, from the one geometry."""
+    g = shapes.conv_geometry(input_hw, kernel_hw, stride, padding, ndim=2)
+    return g.stride, g.pads, g.output_size
 
 
 def _prepare(x: Any, kernel: Any, bias: Any, stride: Any, padding: Any):
@@ -101,13 +86,7 @@ def _prepare(x: Any, kernel: Any, bias: Any, stride: Any, padding: Any):
             )
         arrays.append(b)
     dtype = _validate.float_dtype(*arrays)
-    strides, pads, out_hw = _geometry(
-        x4.shape[1:3],
-        k4.shape[:2],
-        stride,
-        padding,
-        f"kernel of shape {kernel_in.shape} (kernel_size {k4.shape[:2]})",
-    )
+    strides, pads, out_hw = _geometry(x4.shape[1:3], k4.shape[:2], stride, padding)
     x4 = _pad4(x4.astype(dtype, copy=False), pads)
     k4 = k4.astype(dtype, copy=False)
     b = arrays[2].astype(dtype, copy=False) if bias is not None else None
@@ -297,13 +276,8 @@ def im2col(x: Any, kernel_size: Any, stride: Any = 1, padding: Any = "valid") ->
            [4., 5., 7., 8.]])
     """
     x4 = _validate.image_batch("x", x)
-    kernel_hw = tuple(
-        _validate.integer("kernel_size", f, minimum=1)
-        for f in _validate.per_axis("kernel_size", kernel_size, 2)
-    )
-    strides, pads, _ = _geometry(
-        x4.shape[1:3], kernel_hw, stride, padding, f"kernel_size {kernel_hw}"
-    )
+    g = shapes.conv_geometry(x4.shape[1:3], kernel_size, stride, padding, ndim=2)
+    kernel_hw, strides, pads = g.kernel_size, g.stride, g.pads
     xp = _pad4(x4.astype(_validate.float_dtype(x4), copy=False), pads)
     return _windows(xp, kernel_hw, strides).reshape(-1, kernel_hw[0] * kernel_hw[1] * x4.shape[3])
 
@@ -398,15 +372,16 @@ def visit_counts(
            [2, 4, 4, 2],
            [1, 2, 2, 1]])
     """
-    sizes = tuple(
-        _validate.integer("input_size", w, minimum=1)
-        for w in _validate.per_axis("input_size", input_size, 2)
+    for w in _validate.per_axis("input_size", input_size, 2):
+        _validate.integer("input_size", w, minimum=1)  # must be known
+    g = shapes.conv_geometry(input_size, kernel_size, stride, padding, ndim=2)
+    sizes, kernel_hw, strides, pads, out_hw = (
+        g.input_size,
+        g.kernel_size,
+        g.stride,
+        g.pads,
+        g.output_size,
     )
-    kernel_hw = tuple(
-        _validate.integer("kernel_size", f, minimum=1)
-        for f in _validate.per_axis("kernel_size", kernel_size, 2)
-    )
-    strides, pads, out_hw = _geometry(sizes, kernel_hw, stride, padding, f"kernel_size {kernel_hw}")
     counts = []
     for size, f, s, (before, after), n_out in zip(
         sizes, kernel_hw, strides, pads, out_hw, strict=True
@@ -569,13 +544,7 @@ def separable_conv2d(
         arrays.append(b)
     dtype = _validate.float_dtype(*arrays)
     f_h, f_w = column.size, row.size
-    (sh, sw), pads, (h_out, w_out) = _geometry(
-        x4.shape[1:3],
-        (f_h, f_w),
-        stride,
-        padding,
-        f"kernel outer(column, row) of shape ({f_h}, {f_w})",
-    )
+    (sh, sw), pads, (h_out, w_out) = _geometry(x4.shape[1:3], (f_h, f_w), stride, padding)
     xp = _pad4(x4.astype(dtype, copy=False), pads)
     column, row = column.astype(dtype, copy=False), row.astype(dtype, copy=False)
     window = np.lib.stride_tricks.sliding_window_view

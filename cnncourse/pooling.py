@@ -52,25 +52,20 @@ def _batch(x: Any, ndim: tuple[int, ...] = (2, 3, 4)) -> tuple[np.ndarray, Any]:
     return x4, finish
 
 
-_pair = _validate.pair  # an int or a pair of ints, as a pair
-
-
 def _window_args(
     x4: np.ndarray, pool_size: Any, stride: Any, padding: Any
 ) -> tuple[tuple[int, int], tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]:
     """Validated (pool, strides, pads) of a 2-D pooling of the batch ``x4``."""
-    pool = _pair("pool_size", pool_size)
-    strides = pool if stride is None else _pair("stride", stride)
-    if isinstance(padding, str):
-        padding = padding.lower()  # Keras accepts "SAME" too
-    _validate.one_of("padding", padding, _POOL_PADDING)
-    input_hw = x4.shape[1:3]
-    if padding == "valid" and any(p > w for p, w in zip(pool, input_hw, strict=True)):
-        raise ValueError(
-            f"pool_size {pool} is larger than the input {tuple(input_hw)} with padding='valid'; "
-            "use a smaller pool_size or padding='same'"
-        )
-    return pool, strides, shapes.resolve_padding(padding, input_hw, pool, strides)
+    g = shapes.conv_geometry(
+        x4.shape[1:3],
+        pool_size,
+        pool_size if stride is None else stride,
+        padding,
+        ndim=2,
+        allowed=_POOL_PADDING,
+        kernel_name="pool_size",
+    )
+    return g.kernel_size, g.stride, g.pads
 
 
 def _windows(xp: np.ndarray, pool: tuple[int, int], strides: tuple[int, int]) -> np.ndarray:

@@ -298,11 +298,11 @@ KERNEL = np.zeros((3, 3, 3, 4))
         (lambda: ops.conv2d(X, KERNEL, padding=((0, -2), (1, 1))), r"padding must be >= 0"),
         (
             lambda: ops.conv2d(X, np.zeros((9, 3, 3, 4))),
-            r"kernel of shape \(9, 3, 3, 4\) .* is larger than the padded input \(8, 8\)",
+            r"kernel_size \(9, 3\) is larger than the padded input \(8, 8\)",
         ),
         (
             lambda: ops.conv2d_naive(X, np.zeros((11, 11, 3, 1)), padding=1),
-            r"kernel .* is larger than the padded input \(10, 10\)",
+            r"kernel_size \(11, 11\) is larger than the padded input \(10, 10\)",
         ),
         (
             lambda: ops.conv2d(X, KERNEL, padding="causal"),

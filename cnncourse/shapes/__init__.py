@@ -1,0 +1,48 @@
+"""Shape arithmetic of convolutions: output sizes, padding, parameters, receptive fields.
+
+Three files, one job each:
+
+- :mod:`cnncourse.shapes.geometry`: :func:`conv_geometry`, the one function that turns
+  (input size, kernel, stride, padding, dilation) into pads and output sizes, and the
+  formulas built on it (:func:`conv_output_size`, :func:`same_padding`,
+  :func:`resolve_padding`); every other module of the package calls it;
+- :mod:`cnncourse.shapes.params`: :func:`conv_params`, :func:`receptive_field`;
+- :mod:`cnncourse.shapes.table`: :func:`shape_table`, per-layer table of a Keras model
+  (the only part that imports Keras, when called).
+
+Sizes follow Keras: one spatial axis is an ``int``; several axes are a tuple, and an
+``int`` combined with a tuple applies to every axis. Argument names follow the
+formulas: ``stride`` (singular) everywhere in the NumPy code; the Keras layers of
+:mod:`cnncourse.layers` keep Keras's own ``strides``.
+
+Examples
+--------
+>>> from cnncourse import shapes
+>>> shapes.conv_output_size(64, 5)
+60
+"""
+
+from .geometry import (
+    PADDING_MODES,
+    ConvGeometry,
+    conv_geometry,
+    conv_output_size,
+    resolve_padding,
+    same_padding,
+)
+from .params import conv_params, receptive_field, receptive_fields
+from .table import ShapeTable, shape_table
+
+__all__ = [
+    "PADDING_MODES",
+    "ConvGeometry",
+    "ShapeTable",
+    "conv_geometry",
+    "conv_output_size",
+    "conv_params",
+    "receptive_field",
+    "receptive_fields",
+    "resolve_padding",
+    "same_padding",
+    "shape_table",
+]
