@@ -1,22 +1,39 @@
-"""One call at the top of every lesson: seed everything, say what runs where.
+"""One call at the top of every lesson: seed everything, apply the figure style, say what
+runs where.
 
-from cnncourse import env
-env.setup(seed=0)
+This module sits above the figures (:mod:`cnncourse.plot`) and the training helpers
+(:mod:`cnncourse.train`): it calls them, nothing below imports it. Seeding itself is
+:func:`cnncourse.train.set_seed`.
+
+Examples
+--------
+>>> from cnncourse import env
+>>> info = env.setup(seed=0, verbose=False)
+>>> info.seed
+0
 """
 
 from __future__ import annotations
 
 import os
 import platform
-import random
 from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = ["EnvInfo", "setup"]
+
 
 @dataclass(frozen=True)
 class EnvInfo:
-    """What :func:`setup` found."""
+    """What :func:`setup` found: versions, backend, accelerators and the seed.
+
+    Examples
+    --------
+    >>> info = EnvInfo("3.11", "2.0", "3.5", "jax", "0.4", (), 0)
+    >>> info.device
+    'CPU (no GPU found)'
+    """
 
     python: str
     numpy: str
@@ -63,15 +80,6 @@ def _gpus(backend: str) -> tuple[str, ...]:
     return ()
 
 
-def seed_everything(seed: int = 0) -> None:
-    """Seed Python, NumPy and the Keras backend so a lesson gives the same numbers each run."""
-    random.seed(seed)
-    np.random.seed(seed)
-    import keras
-
-    keras.utils.set_random_seed(seed)
-
-
 def setup(seed: int = 0, verbose: bool = True) -> EnvInfo:
     """Seed everything, apply the course's figure style and print what is used.
 
@@ -85,6 +93,11 @@ def setup(seed: int = 0, verbose: bool = True) -> EnvInfo:
     Returns
     -------
     EnvInfo
+
+    Examples
+    --------
+    >>> setup(seed=1, verbose=False).seed
+    1
     """
     from . import _validate
 
@@ -98,8 +111,9 @@ def setup(seed: int = 0, verbose: bool = True) -> EnvInfo:
         backend_version = getattr(backend_module, "__version__", "?")
     except ImportError:  # pragma: no cover - keras would have failed first
         backend_version = "?"
-    seed_everything(seed)
-    from . import plot
+    from . import plot, train
+
+    train.set_seed(seed)
 
     plot.use_style()
     info = EnvInfo(

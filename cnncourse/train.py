@@ -26,13 +26,17 @@ import numpy as np
 
 from . import _validate
 
-__all__ = ["CompactProgress", "Evaluation", "evaluate", "fit", "set_seed"]
+__all__ = ["VERBOSE", "CompactProgress", "Evaluation", "evaluate", "fit", "predict", "set_seed"]
 
+#: The values :func:`fit` accepts for ``verbose``.
 VERBOSE = ("auto", "compact", 0, 1, 2)
 
 
 def set_seed(seed: int = 0) -> None:
-    """Seed Python's ``random``, NumPy and the Keras backend (see ``env.seed_everything``).
+    """Seed Python's ``random``, NumPy and the Keras backend: the course's one seeding call.
+
+    It is ``keras.utils.set_random_seed`` with its argument checked; every lesson (through
+    ``env.setup``) and every helper of the package seeds through it.
 
     With the same seed, building and training a model gives the same numbers again (on
     the CPU; some GPU kernels are not deterministic).
@@ -49,9 +53,7 @@ def set_seed(seed: int = 0) -> None:
     >>> set_seed(1); bool(a == np.random.rand())
     True
     """
-    from .env import seed_everything
-
-    seed_everything(_validate.integer("seed", seed, minimum=0))
+    keras.utils.set_random_seed(_validate.integer("seed", seed, minimum=0))
 
 
 # ---------------------------------------------------------------------------
