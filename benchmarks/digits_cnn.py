@@ -1,6 +1,6 @@
 """Does the lesson's digits CNN reach 98.5% test accuracy in under 30 s of training?
 
-Trains ``models.digits_cnn()`` with ``models.DIGITS_RECIPE`` (the settings the lesson
+Trains ``models.digits_cnn()`` with ``recipes.DIGITS_RECIPE`` (the settings the lesson
 uses) on scikit-learn's 1,797 handwritten digits, ``data.digits`` with its default split
 (1,347 training and 450 test images), once per seed, and prints the test accuracy, the
 number of errors and the training time of each run, then the worst accuracy and the
@@ -25,9 +25,9 @@ GOAL_SECONDS = 30.0
 
 def run(seed: int) -> tuple[float, int, float]:
     """Train from ``seed``; return (test accuracy, test errors, training seconds)."""
-    from cnncourse import data, models, train
+    from cnncourse import data, models, recipes, train
 
-    recipe = models.DIGITS_RECIPE
+    recipe = recipes.DIGITS_RECIPE
     (x_train, y_train), (x_test, y_test) = data.digits(**recipe["data"])
     train.set_seed(seed)
     model = models.digits_cnn(input_shape=x_train.shape[1:])
@@ -39,10 +39,10 @@ def run(seed: int) -> tuple[float, int, float]:
 def main(seeds: list[int]) -> int:
     import keras
 
-    from cnncourse import models
+    from cnncourse import recipes
 
     print(
-        f"digits_cnn, {models.DIGITS_RECIPE} | Keras {keras.__version__} on "
+        f"digits_cnn, {recipes.DIGITS_RECIPE} | Keras {keras.__version__} on "
         f"{keras.backend.backend()} | {os.cpu_count()} CPU cores"
     )
     results = []

@@ -1,6 +1,6 @@
 """Do lesson 6's three models reach their goals, fast, from a fixed seed?
 
-Trains, with the recipes the lesson uses (``models.SEGMENTATION_RECIPE``, ``BOX_RECIPE``,
+Trains, with the recipes the lesson uses (``recipes.SEGMENTATION_RECIPE``, ``BOX_RECIPE``,
 ``DETECTOR_RECIPE``), once per seed:
 
 * segmentation: ``models.unet`` on ``data.shapes`` -- goal: mean IoU >= 0.90 over the
@@ -43,9 +43,9 @@ N_TEST = 500
 
 def segmentation(seed: int) -> tuple[float, float, str]:
     """Train the U-Net from ``seed``: (mean IoU on held-out images, seconds, details)."""
-    from cnncourse import data, metrics, models, train
+    from cnncourse import data, metrics, models, recipes, train
 
-    r = models.SEGMENTATION_RECIPE
+    r = recipes.SEGMENTATION_RECIPE
     train_set = data.shapes(r["n_train"], **r["data"], seed=seed)
     test_set = data.shapes(N_TEST, **r["data"], seed=seed + 1000)
     train.set_seed(seed)
@@ -63,9 +63,9 @@ def boxes(seed: int) -> tuple[float, float, str]:
     """Train the box regressor from ``seed``: (mean box IoU, seconds, details)."""
     import keras
 
-    from cnncourse import data, detection, metrics, models, train
+    from cnncourse import data, detection, metrics, models, recipes, train
 
-    r = models.BOX_RECIPE
+    r = recipes.BOX_RECIPE
     size = r["data"]["size"]
     train_set = data.shapes(r["n_train"], **r["data"], seed=seed)
     test_set = data.shapes(N_TEST, **r["data"], seed=seed + 1000)
@@ -85,9 +85,9 @@ def boxes(seed: int) -> tuple[float, float, str]:
 
 def detection_(seed: int) -> tuple[float, float, str]:
     """Train the grid detector from ``seed``: (AP@0.5, seconds, details)."""
-    from cnncourse import data, detection, metrics, models, train
+    from cnncourse import data, detection, metrics, models, recipes, train
 
-    r = models.DETECTOR_RECIPE
+    r = recipes.DETECTOR_RECIPE
     size, grid = r["data"]["size"], r["grid"]
     train_set = data.scenes(r["n_train"], **r["data"], seed=seed)
     test_set = data.scenes(N_TEST, **r["data"], seed=seed + 1000)

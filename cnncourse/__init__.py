@@ -25,6 +25,7 @@ _SUBMODULES = (
     "detection",
     "env",
     "exercises",
+    "explain",
     "grading",
     "images",
     "layers",
@@ -34,6 +35,7 @@ _SUBMODULES = (
     "ops",
     "plot",
     "pooling",
+    "recipes",
     "shapes",
     "train",
 )
@@ -47,6 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
         detection,
         env,
         exercises,
+        explain,
         grading,
         images,
         layers,
@@ -56,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
         ops,
         plot,
         pooling,
+        recipes,
         shapes,
         train,
     )

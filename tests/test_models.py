@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnncourse import models
+from cnncourse import models, recipes
 from cnncourse.shapes import conv_params, shape_table
 
 
@@ -190,7 +190,7 @@ def test_digits_cnn_is_a_batch_normalised_simple_cnn_with_augmentation():
     assert model.output.shape == (None, 10)
     plain = models.digits_cnn(augment=False)
     assert plain.count_params() == model.count_params()  # augmentation has no weights
-    recipe = models.DIGITS_RECIPE
+    recipe = recipes.DIGITS_RECIPE
     assert recipe["data"]["size"] == model.input_shape[1]
     assert {"epochs", "batch_size", "learning_rate", "schedule"} <= set(recipe["fit"])
 
@@ -384,3 +384,34 @@ def test_famous_architectures_subsets_and_cache():
 def test_weight_layers_counts_convolutions_and_dense_layers():
     assert models.weight_layers(models.mnist_convnet()) == 5
     assert models.weight_layers(models.simple_cnn((8, 8, 1), 3, blocks=(4,), dense=())) == 2
+
+
+# --------------------------------------------------------------------------- the package
+
+
+def test_models_package_exports_the_union_of_its_modules_and_no_recipe():
+    from cnncourse.models import blocks, census, course, historic, mini, structured
+
+    union = {"BN_MOMENTUM", "TASKS"}
+    for module in (blocks, census, course, historic, mini, structured):
+        union |= set(module.__all__)
+    assert sorted(models.__all__) == sorted(union)
+    assert all(hasattr(models, name) for name in models.__all__)
+    assert not [name for name in dir(models) if name.endswith("_RECIPE")]
+
+
+def test_models_package_imports_nothing_above_it():
+    import ast
+    from pathlib import Path
+
+    for path in Path(models.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [alias.name for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                assert "detection" not in name and "recipes" not in name, (path.name, name)
+                assert not name.startswith("keras.src"), (path.name, name)

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnncourse import models
+from cnncourse import models, recipes
 
 
 def output_of(model, shape):
@@ -182,7 +182,7 @@ def test_bad_arguments_raise_clear_errors(build, message):
     ],
 )
 def test_recipes_have_data_model_and_fit_parts_that_fit_together(name, build):
-    recipe = getattr(models, name)
+    recipe = getattr(recipes, name)
     assert set(recipe) >= {"data", "model", "fit", "n_train", "num_classes"}
     assert recipe["fit"]["schedule"] == "cosine"
     size = recipe["data"]["size"]
