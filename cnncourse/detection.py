@@ -290,6 +290,12 @@ class Detections(NamedTuple):
         Objectness times the probability of the predicted class, highest first.
     labels : list of ndarrays (k_i,), int64
         The predicted classes.
+
+    Examples
+    --------
+    >>> found = Detections([np.zeros((0, 4))], [np.zeros(0)], [np.zeros(0, int)])
+    >>> len(found.boxes), found.boxes[0].shape
+    (1, (0, 4))
     """
 
     boxes: list[np.ndarray]

@@ -10,6 +10,15 @@ import numpy as np
 
 from . import _validate
 
+__all__ = [
+    "LUMA_WEIGHTS",
+    "channel_means",
+    "normalize",
+    "rgb_to_grayscale",
+    "roundtrip",
+    "to_bgr",
+]
+
 #: Luminance weights (R, G, B) of the two common standards.
 #: ``"bt601"`` (ITU-R BT.601) is what TensorFlow, Keras, OpenCV and Pillow use;
 #: ``"bt709"`` (ITU-R BT.709, sRGB/HDTV) is what scikit-image's ``rgb2gray`` uses.

@@ -33,6 +33,11 @@ import numpy as np
 
 from . import _validate, shapes
 
+__all__ = [
+    "LocallyConnected2D",
+    "TiledConv2D",
+]
+
 _PADDING = ("valid", "same")
 
 

@@ -27,15 +27,41 @@ from pathlib import Path
 
 import nbformat
 
+__all__ = [
+    "CODE_STUB",
+    "MARKDOWN_STUB",
+    "NAME_PATTERN",
+    "Change",
+    "MarkerError",
+    "build",
+    "clean",
+    "execute",
+    "generate",
+    "lesson_number",
+    "make_lesson",
+    "strip_solutions",
+]
+
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 MD_BEGIN, MD_END = "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->"
+#: What an answer inside a function becomes in the student's lesson.
 CODE_STUB = 'raise NotImplementedError("your code here")'
+#: What a written answer in a Markdown cell becomes.
 MARKDOWN_STUB = "*Your answer here.*"
+#: The file name of every lesson: two digits, an underscore, a name.
 NAME_PATTERN = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 
 
 class MarkerError(ValueError):
-    """Solution markers that do not pair up."""
+    """Solution markers that do not pair up.
+
+    Examples
+    --------
+    >>> strip_solutions("### END SOLUTION")
+    Traceback (most recent call last):
+    ...
+    cnncourse.notebooks.MarkerError: cell, line 1: ### END SOLUTION without ### BEGIN SOLUTION
+    """
 
 
 def _stub_for(block: list[str], indent: str) -> list[str]:
@@ -63,7 +89,18 @@ def _stub_for(block: list[str], indent: str) -> list[str]:
 
 
 def strip_solutions(source: str, where: str = "cell", markdown: bool = False) -> str:
-    """Replace every marked solution block in one cell's ``source`` by a stub."""
+    r"""Replace every marked solution block in one cell's ``source`` by a stub.
+
+    Examples
+    --------
+    >>> source = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"
+    >>> print(strip_solutions(source))
+    def f():
+        # YOUR CODE HERE
+        raise NotImplementedError("your code here")
+    >>> print(strip_solutions("### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"))
+    answer = ...  # YOUR ANSWER HERE
+    """
     begin, end = (MD_BEGIN, MD_END) if markdown else (BEGIN, END)
     out: list[str] = []
     block: list[str] | None = None
@@ -89,7 +126,13 @@ def strip_solutions(source: str, where: str = "cell", markdown: bool = False) ->
 
 
 def lesson_number(path: str | Path) -> int:
-    """The lesson number from a notebook's file name ``NN_name.ipynb``."""
+    """The lesson number from a notebook's file name ``NN_name.ipynb``.
+
+    Examples
+    --------
+    >>> lesson_number("solutions/03_padding_stride.ipynb")
+    3
+    """
     name = Path(path).name
     match = NAME_PATTERN.match(name)
     if not match:
@@ -98,7 +141,14 @@ def lesson_number(path: str | Path) -> int:
 
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop outputs, execution counts and per-cell execution metadata, in place."""
+    """Drop outputs, execution counts and per-cell execution metadata, in place.
+
+    Examples
+    --------
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1", execution_count=3)])
+    >>> clean(nb).cells[0].execution_count is None
+    True
+    """
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
@@ -112,7 +162,15 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def make_lesson(
     solution: nbformat.NotebookNode, lesson: int, where: str = ""
 ) -> nbformat.NotebookNode:
-    """The student notebook for a solution notebook: solutions stubbed, outputs cleared."""
+    r"""The student notebook for a solution notebook: solutions stubbed, outputs cleared.
+
+    Examples
+    --------
+    >>> cell = nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")
+    >>> lesson = make_lesson(nbformat.v4.new_notebook(cells=[cell]), lesson=1)
+    >>> lesson.cells[0].source, lesson.metadata["cnncourse"]
+    ('x = ...  # YOUR ANSWER HERE', {'lesson': 1, 'role': 'lesson'})
+    """
     nb = clean(nbformat.from_dict(solution))
     for index, cell in enumerate(nb.cells):
         label = f"{where} cell {index}".strip()
@@ -130,7 +188,13 @@ def _text(nb: nbformat.NotebookNode) -> str:
 
 @dataclass(frozen=True)
 class Change:
-    """A file ``generate`` wrote (or, with ``check=True``, would write)."""
+    """A file ``generate`` wrote (or, with ``check=True``, would write).
+
+    Examples
+    --------
+    >>> Change(Path("lessons/01_images.ipynb"), "lesson missing").reason
+    'lesson missing'
+    """
 
     path: Path
     reason: str
@@ -142,6 +206,13 @@ def generate(root: str | Path = ".", check: bool = False) -> list[Change]:
     With ``check=True`` nothing is written: the returned list says which files
     are out of date (empty means everything is in sync). Lessons that have no
     solution left are reported too (and deleted when not checking).
+
+    Examples
+    --------
+    >>> generate("no/such/course", check=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: root must be the course folder (with solutions/); got 'no/such/course'
     """
     root = Path(root)
     solutions, lessons = root / "solutions", root / "lessons"
@@ -182,7 +253,13 @@ def generate(root: str | Path = ".", check: bool = False) -> list[Change]:
 def execute(
     path: str | Path, timeout: int = 600, kernel_name: str = "python3"
 ) -> nbformat.NotebookNode:
-    """Run a notebook top to bottom in a fresh kernel (working directory: its folder)."""
+    """Run a notebook top to bottom in a fresh kernel (working directory: its folder).
+
+    Examples
+    --------
+    >>> nb = execute("lessons/01_images.ipynb")  # doctest: +SKIP
+    >>> nb.cells[0].outputs  # doctest: +SKIP
+    """
     from nbclient import NotebookClient
 
     path = Path(path)
@@ -208,6 +285,10 @@ def build(
 
     Also writes ``out/index.html`` linking them. Returns the pages written.
     A notebook that fails still gets a page, showing the error where it happened.
+
+    Examples
+    --------
+    >>> pages = build(".", "build", folders=("lessons",))  # doctest: +SKIP
     """
     import html
     import time

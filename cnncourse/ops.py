@@ -23,6 +23,19 @@ import numpy as np
 
 from . import _validate, shapes
 
+__all__ = [
+    "conv2d",
+    "conv2d_fft",
+    "conv2d_naive",
+    "convolve2d",
+    "correlate2d",
+    "im2col",
+    "pad",
+    "rank1_factors",
+    "separable_conv2d",
+    "visit_counts",
+]
+
 _PAD_MODES = ("constant", "reflect", "edge", "symmetric")
 _IMAGE = "(H, W), (H, W, C) or (N, H, W, C)"
 

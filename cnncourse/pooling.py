@@ -27,6 +27,16 @@ import numpy as np
 
 from . import _validate, shapes
 
+__all__ = [
+    "avg_pool2d",
+    "depth_max_pool",
+    "fractional_max_pool2d",
+    "global_avg_pool",
+    "global_max_pool",
+    "l2_pool2d",
+    "max_pool2d",
+]
+
 _POOL_PADDING = ("valid", "same")
 
 

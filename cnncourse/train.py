@@ -103,6 +103,12 @@ class CompactProgress(keras.callbacks.Callback):
     ----------
     epoch_seconds : list of float
         Wall time of each epoch (including its validation).
+
+    Examples
+    --------
+    >>> progress = CompactProgress(print_fn=lambda line: None)
+    >>> progress.epoch_seconds
+    []
     """
 
     def __init__(self, print_fn: Any = print) -> None:

@@ -26,6 +26,13 @@ class ShapeTable:
         where it does not apply).
     total_params : int
         ``model.count_params()``.
+
+    Examples
+    --------
+    >>> table = ShapeTable([{"name": "conv", "type": "Conv2D", "output_shape": (None, 6, 6, 2),
+    ...                      "params": 20, "receptive_field": 3}], total_params=20)
+    >>> table.rows[0]["params"], table.total_params
+    (20, 20)
     """
 
     columns = ("Layer", "Type", "Output shape", "Params", "Receptive field")
