@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
-import pickle
-import struct
+import importlib
+import os
 import subprocess
 import sys
+import types
 import urllib.error
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +17,7 @@ from cnncourse.data import (
     SAMPLE_IMAGES,
     SHAPE_CLASSES,
     DatasetUnavailableError,
+    _drawing,
     digits,
     sample_image,
     shapes,
@@ -37,6 +37,25 @@ def test_importing_the_module_imports_no_heavy_library():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+PUBLIC_MODULES = ("photos", "handwritten", "synthetic", "multi_object", "batches", "keras_datasets")
+
+
+def test_the_package_exports_the_union_of_its_modules_public_names():
+    names = set()
+    for module in PUBLIC_MODULES:
+        names |= set(importlib.import_module(f"cnncourse.data.{module}").__all__)
+    assert sorted(data.__all__) == sorted(names)
+    assert set(data.__all__) <= set(dir(data))
+
+
+@pytest.mark.parametrize("name", data.__all__)
+def test_every_public_function_and_class_has_a_docstring_with_an_example(name):
+    value = getattr(data, name)
+    if isinstance(value, (type, types.FunctionType)):
+        assert "Examples\n" in value.__doc__ and ">>> " in value.__doc__
+        assert value.__module__.startswith("cnncourse.data.")
 
 
 # ---------------------------------------------------------------------------
@@ -308,7 +327,7 @@ def test_shapes_tiny_objects_still_cover_at_least_one_pixel():
 
 def test_shapes_large_batches_are_built_in_chunks_consistently(monkeypatch):
     whole = shapes(40, size=16, seed=6)
-    monkeypatch.setattr(data, "_PIXELS_PER_CHUNK", 16 * 16 * 7)  # chunks of 7 images
+    monkeypatch.setattr(_drawing, "PIXELS_PER_CHUNK", 16 * 16 * 7)  # chunks of 7 images
     chunked = shapes(40, size=16, seed=6)
     for a, b in zip(whole, chunked, strict=True):
         np.testing.assert_array_equal(a, b)
@@ -344,164 +363,141 @@ def test_shapes_bad_arguments_are_value_errors_naming_them(kwargs, name, value):
 
 
 # ---------------------------------------------------------------------------
-# Keras datasets: cache files and the offline path
+# Keras datasets: keras.datasets loaders and the offline path
 # ---------------------------------------------------------------------------
 
-
-@pytest.fixture
-def keras_home(tmp_path, monkeypatch):
-    """An empty Keras cache, and no download allowed."""
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-
-    def no_download(name):
-        raise AssertionError(f"tried to download {name}")
-
-    monkeypatch.setattr(data, "_download", no_download)
-    return tmp_path
+KERAS_LOADERS = [
+    pytest.param(data.mnist, "mnist", "MNIST", (28, 28), (), id="mnist"),
+    pytest.param(data.fashion_mnist, "fashion_mnist", "Fashion-MNIST", (28, 28), (), id="fashion"),
+    pytest.param(data.cifar10, "cifar10", "CIFAR-10", (32, 32, 3), (1,), id="cifar10"),
+]
 
 
-def _fake_images(count: int, shape: tuple[int, ...], seed: int) -> np.ndarray:
-    return np.random.default_rng(seed).integers(0, 256, size=(count, *shape), dtype=np.uint8)
+def _fake_split(image_shape, label_shape, n_train=5, n_test=3):
+    """A small ``(x_train, y_train), (x_test, y_test)`` of uint8 arrays, like Keras's."""
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 256, (n, *image_shape), dtype=np.uint8) for n in (n_train, n_test)]
+    labels = [rng.integers(0, 10, (n, *label_shape), dtype=np.uint8) for n in (n_train, n_test)]
+    return (images[0], labels[0]), (images[1], labels[1])
 
 
-def _fake_labels(count: int, seed: int) -> np.ndarray:
-    return np.random.default_rng(seed).integers(0, 10, size=count, dtype=np.uint8)
+def _patch_load_data(monkeypatch, module, load_data):
+    monkeypatch.setattr(f"keras.datasets.{module}.load_data", load_data)
 
 
-def _write_idx(path: Path, array: np.ndarray) -> None:
-    header = b"\x00\x00\x08" + bytes([array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    with gzip.open(path, "wb") as file:
-        file.write(header + array.tobytes())
-
-
-def _write_cifar_batch(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
-    # as in the CIFAR-10 python version: each row holds the 1024 red, then
-    # green, then blue values of one image; pickled with bytes keys
-    rows = images.transpose(0, 3, 1, 2).reshape(len(images), 3 * 32 * 32)
-    batch = {
-        b"batch_label": path.name.encode(),
-        b"labels": [int(label) for label in labels],
-        b"data": rows,
-        b"filenames": [f"image_{i}.png".encode() for i in range(len(images))],
-    }
-    with open(path, "wb") as file:
-        pickle.dump(batch, file, protocol=4)
-
-
-def test_mnist_is_read_from_the_keras_cache(keras_home):
-    x_train, x_test = _fake_images(5, (28, 28), 0), _fake_images(3, (28, 28), 1)
-    y_train, y_test = _fake_labels(5, 2), _fake_labels(3, 3)
-    (keras_home / "datasets").mkdir()
-    np.savez(
-        keras_home / "datasets" / "mnist.npz",
-        x_train=x_train,
-        y_train=y_train,
-        x_test=x_test,
-        y_test=y_test,
-    )
-    (a, b), (c, d) = data.mnist()
-    for got, expected in zip((a, b, c, d), (x_train, y_train, x_test, y_test), strict=True):
-        assert got.dtype == np.uint8
-        np.testing.assert_array_equal(got, expected)
-    (a, b), (c, d) = data.mnist(n_train=2, n_test=1)
-    assert a.shape == (2, 28, 28) and b.shape == (2,) and c.shape == (1, 28, 28) and d.shape == (1,)
-
-
-def test_fashion_mnist_is_read_from_the_keras_cache(keras_home):
-    folder = keras_home / "datasets" / "fashion-mnist"
-    folder.mkdir(parents=True)
-    x_train, x_test = _fake_images(5, (28, 28), 0), _fake_images(3, (28, 28), 1)
-    y_train, y_test = _fake_labels(5, 2), _fake_labels(3, 3)
-    _write_idx(folder / "train-images-idx3-ubyte.gz", x_train)
-    _write_idx(folder / "train-labels-idx1-ubyte.gz", y_train)
-    _write_idx(folder / "t10k-images-idx3-ubyte.gz", x_test)
-    _write_idx(folder / "t10k-labels-idx1-ubyte.gz", y_test)
-    (a, b), (c, d) = data.fashion_mnist()
-    assert a.shape == (5, 28, 28) and b.shape == (5,) and c.shape == (3, 28, 28) and d.shape == (3,)
+@pytest.mark.parametrize(("loader", "module", "title", "image_shape", "label_shape"), KERAS_LOADERS)
+def test_keras_datasets_return_what_keras_loads(
+    monkeypatch, loader, module, title, image_shape, label_shape
+):
+    split = _fake_split(image_shape, label_shape)
+    _patch_load_data(monkeypatch, module, lambda: split)
+    (a, b), (c, d) = loader()
+    (x_train, y_train), (x_test, y_test) = split
     for got, expected in zip((a, b, c, d), (x_train, y_train, x_test, y_test), strict=True):
         assert got.dtype == np.uint8
         np.testing.assert_array_equal(got, expected)
 
 
-@pytest.mark.parametrize(
-    "layout",
-    ["cifar-10-batches-py-target/cifar-10-batches-py", "cifar-10-batches-py"],
-    ids=["keras3", "keras2"],
-)
-def test_cifar10_is_read_from_the_keras_cache(keras_home, layout):
-    folder = keras_home / "datasets" / layout
-    folder.mkdir(parents=True)
-    x_train, x_test = _fake_images(5, (32, 32, 3), 0), _fake_images(3, (32, 32, 3), 1)
-    y_train, y_test = _fake_labels(5, 2), _fake_labels(3, 3)
-    for i in range(5):  # one image per training batch
-        _write_cifar_batch(folder / f"data_batch_{i + 1}", x_train[i : i + 1], y_train[i : i + 1])
-    _write_cifar_batch(folder / "test_batch", x_test, y_test)
-    (a, b), (c, d) = data.cifar10()
-    assert a.shape == (5, 32, 32, 3) and c.shape == (3, 32, 32, 3)
-    assert b.shape == (5, 1) and d.shape == (3, 1)  # labels shaped like Keras's
-    for got, expected in zip(
-        (a, b, c, d), (x_train, y_train[:, None], x_test, y_test[:, None]), strict=True
-    ):
-        assert got.dtype == np.uint8
-        np.testing.assert_array_equal(got, expected)
-    (a, b), (c, d) = data.cifar10(n_train=4, n_test=0)
-    assert a.shape == (4, 32, 32, 3) and b.shape == (4, 1) and c.shape == (0, 32, 32, 3)
+@pytest.mark.parametrize(("loader", "module", "title", "image_shape", "label_shape"), KERAS_LOADERS)
+def test_keras_datasets_keep_the_first_n_train_and_n_test_images(
+    monkeypatch, loader, module, title, image_shape, label_shape
+):
+    split = _fake_split(image_shape, label_shape)
+    _patch_load_data(monkeypatch, module, lambda: split)
+    (a, b), (c, d) = loader(n_train=2, n_test=0)
+    assert a.shape == (2, *image_shape) and b.shape == (2, *label_shape)
+    assert c.shape == (0, *image_shape) and d.shape == (0, *label_shape)
+    np.testing.assert_array_equal(a, split[0][0][:2])
+    (a, _), (c, _) = loader(n_train=100)  # more than there are: all of them
+    assert len(a) == 5 and len(c) == 3
 
 
-def test_cifar10_cache_refuses_pickles_that_are_not_plain_data(keras_home):
-    folder = keras_home / "datasets" / "cifar-10-batches-py"
-    folder.mkdir(parents=True)
-    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        with open(folder / name, "wb") as file:
-            pickle.dump({b"data": Path("x"), b"labels": [0]}, file)
-    with pytest.raises(pickle.UnpicklingError, match="refusing"):
-        data.cifar10()
+# What keras.utils.get_file raises without a network: it turns the URLError of
+# urlretrieve into a plain Exception; timeouts and resets come through as OSErrors.
+OFFLINE_ERRORS = [
+    pytest.param(
+        Exception(
+            "URL fetch failure on https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+            "mnist.npz: None -- [Errno -3] Temporary failure in name resolution"
+        ),
+        id="get_file",
+    ),
+    pytest.param(
+        urllib.error.URLError("[Errno -3] Temporary failure in name resolution"), id="url"
+    ),
+    pytest.param(TimeoutError("timed out"), id="timeout"),
+]
 
 
-def test_a_missing_dataset_is_downloaded_through_keras(tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    x, y = _fake_images(4, (28, 28), 0), _fake_labels(4, 1)
-    asked = []
-
-    def fake_download(name):
-        asked.append(name)
-        return (x, y), (x[:2], y[:2])
-
-    monkeypatch.setattr(data, "_download", fake_download)
-    (a, b), (c, d) = data.fashion_mnist(n_train=3)
-    assert asked == ["fashion_mnist"]
-    assert a.shape == (3, 28, 28) and b.shape == (3,) and c.shape == (2, 28, 28)
-
-
-@pytest.mark.parametrize(
-    ("loader", "title"),
-    [(data.mnist, "MNIST"), (data.fashion_mnist, "Fashion-MNIST"), (data.cifar10, "CIFAR-10")],
-)
+@pytest.mark.parametrize("failure", OFFLINE_ERRORS)
+@pytest.mark.parametrize(("loader", "module", "title", "image_shape", "label_shape"), KERAS_LOADERS)
 def test_offline_download_raises_dataset_unavailable_error_with_alternatives(
-    tmp_path, monkeypatch, loader, title
+    tmp_path, monkeypatch, loader, module, title, image_shape, label_shape, failure
 ):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
 
-    def offline(name):
-        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+    def offline():
+        raise failure
 
-    monkeypatch.setattr(data, "_download", offline)
+    _patch_load_data(monkeypatch, module, offline)
     with pytest.raises(DatasetUnavailableError) as error:
         loader()
     message = str(error.value)
     assert title in message
     assert "download" in message and str(tmp_path / "datasets") in message
     assert "digits(size=28)" in message and "shapes(" in message and "sample_image(" in message
+    assert str(failure) in message
     assert isinstance(error.value, RuntimeError)
-    assert isinstance(error.value.__cause__, urllib.error.URLError)
+    assert error.value.__cause__ is failure
+
+
+def test_errors_that_are_not_about_the_network_are_not_hidden(monkeypatch):
+    corrupted = ValueError("Incomplete or corrupted file detected.")
+
+    def broken():
+        raise corrupted
+
+    _patch_load_data(monkeypatch, "mnist", broken)
+    with pytest.raises(ValueError) as error:
+        data.mnist()
+    assert error.value is corrupted
 
 
 @pytest.mark.parametrize(
     ("kwargs", "name"), [({"n_train": -1}, "n_train"), ({"n_test": 1.5}, "n_test")]
 )
-def test_keras_dataset_bad_subset_sizes_are_value_errors(keras_home, kwargs, name):
+def test_keras_dataset_bad_subset_sizes_are_value_errors(monkeypatch, kwargs, name):
+    def no_load():
+        raise AssertionError("loaded the data before checking the arguments")
+
+    _patch_load_data(monkeypatch, "mnist", no_load)
     with pytest.raises(ValueError, match=rf"^{name} must"):
         data.mnist(**kwargs)
+
+
+def test_a_real_offline_call_fails_clearly(tmp_path):
+    # A fresh interpreter, because Keras reads KERAS_HOME when it is imported: an empty
+    # cache, and no name resolution (as offline), so keras.datasets really tries and
+    # fails to download, through urllib, without touching the network.
+    code = (
+        "import socket, sys\n"
+        "def offline(*args, **kwargs):\n"
+        "    raise socket.gaierror(-3, 'Temporary failure in name resolution')\n"
+        "socket.getaddrinfo = offline\n"
+        "from cnncourse import data\n"
+        "try:\n"
+        "    data.mnist()\n"
+        "except data.DatasetUnavailableError as error:\n"
+        "    print('UNAVAILABLE', error)\n"
+    )
+    env = {**os.environ, "KERAS_HOME": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "UNAVAILABLE The MNIST dataset is not available" in result.stdout
+    assert "name resolution" in result.stdout and "digits(size=28)" in result.stdout
+    assert not list((tmp_path / "datasets").iterdir())  # no partial download left
 
 
 # ---------------------------------------------------------------- bars

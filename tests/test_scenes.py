@@ -155,6 +155,16 @@ def test_scene_batches_is_a_pydataset_of_fresh_deterministic_batches():
         batches[3]
 
 
+def test_scene_batches_is_a_plain_class_of_its_own_module():
+    from cnncourse.data import batches
+
+    assert data.SceneBatches is batches.SceneBatches
+    assert data.SceneBatches.__module__ == "cnncourse.data.batches"
+    assert data.SceneBatches.__qualname__ == "SceneBatches"
+    assert repr(data.SceneBatches) == "<class 'cnncourse.data.batches.SceneBatches'>"
+    assert data.SCENE_TARGETS == ("masks", "grid")
+
+
 def test_scene_batches_pickle_for_multiprocessing_workers():
     import pickle
 
