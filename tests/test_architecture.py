@@ -14,7 +14,6 @@ import inspect
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 PACKAGE = ROOT / "cnncourse"
@@ -152,9 +151,7 @@ def test_arrows_point_down():
         f"{name} (layer {_layer(name)}) imports {target} (layer {_layer(target)})"
         for name, targets in import_graph().items()
         for target in targets
-        if _layer(name) is not None
-        and _layer(target) is not None
-        and _layer(target) > _layer(name)
+        if _layer(name) is not None and _layer(target) is not None and _layer(target) > _layer(name)
     ]
     assert not upward, "\n".join(upward)
 

@@ -182,6 +182,7 @@ def test_loss_config_round_trip_and_errors():
         detection.GridDetectionLoss(box_weight=-1)
 
 
+@pytest.mark.slow
 def test_loss_trains_a_grid_detector_with_keras_fit():
     from cnncourse import models
 

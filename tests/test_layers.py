@@ -211,6 +211,7 @@ def test_save_and_load_a_sequential_model_with_both_layers(rng, tmp_path):
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
+@pytest.mark.slow
 def test_a_functional_model_with_both_layers_trains_with_fit(rng):
     keras.utils.set_random_seed(0)
     inputs = keras.Input((8, 8, 1))
@@ -254,7 +255,9 @@ def test_bad_arguments_raise_value_errors_naming_the_argument(make, message):
 @pytest.mark.parametrize("layer_class", [LocallyConnected2D, TiledConv2D])
 def test_building_on_a_too_small_or_unknown_input_is_a_clear_error(layer_class):
     kwargs = {"tile_size": 2} if layer_class is TiledConv2D else {}
-    with pytest.raises(ValueError, match=r"kernel_size \(3, 3\) is larger than the padded input \(4, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"kernel_size \(3, 3\) is larger than the padded input \(4, 2\)"
+    ):
         keras.Sequential([keras.Input((4, 2, 1)), layer_class(2, 3, **kwargs)])
     with pytest.raises(ValueError, match=r"needs the input's height, width and channels"):
         keras.Sequential([keras.Input((None, None, 1)), layer_class(2, 3, **kwargs)])

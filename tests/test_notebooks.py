@@ -140,6 +140,7 @@ def test_cli_generate_check_exits_1_on_drift(tmp_path, capsys):
     assert "in sync" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_build_executes_notebooks_to_html(tmp_path):
     course = make_course(tmp_path, sources=["print(6 * 7)"])
     generate(course)

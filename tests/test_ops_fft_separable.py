@@ -153,7 +153,10 @@ KERNEL = np.zeros((3, 3, 3, 4))
     [
         (lambda: ops.conv2d_fft(X, KERNEL, stride=0), r"stride must be >= 1; got 0"),
         (lambda: ops.conv2d_fft(X, KERNEL, padding="causal"), r"padding must be one of"),
-        (lambda: ops.conv2d_fft(X, np.zeros((9, 9, 3, 1))), r"kernel_size \(9, 9\) is larger than the padded input"),
+        (
+            lambda: ops.conv2d_fft(X, np.zeros((9, 9, 3, 1))),
+            r"kernel_size \(9, 9\) is larger than the padded input",
+        ),
         (lambda: ops.conv2d_fft(X, np.zeros((3, 3, 2, 1))), r"kernel of shape .* expects 2"),
         (lambda: ops.conv2d_fft(X, KERNEL, bias=np.zeros(3)), r"bias must have shape \(K,\)"),
         (lambda: ops.separable_conv2d(X, np.ones((3, 1)), [1.0]), r"column must have shape"),
@@ -161,7 +164,10 @@ KERNEL = np.zeros((3, 3, 3, 4))
         (lambda: ops.separable_conv2d(X, [], [1.0]), r"x, column and row must not be empty"),
         (lambda: ops.separable_conv2d(X, [1.0], [1.0], stride=0), r"stride must be >= 1; got 0"),
         (lambda: ops.separable_conv2d(X, [1.0], [1.0], padding="x"), r"padding must be one of"),
-        (lambda: ops.separable_conv2d(X, np.ones(9), [1.0]), r"kernel_size \(9, 1\) is larger than the padded input"),
+        (
+            lambda: ops.separable_conv2d(X, np.ones(9), [1.0]),
+            r"kernel_size \(9, 1\) is larger than the padded input",
+        ),
         (lambda: ops.separable_conv2d(X, [1.0], [1.0], bias=np.ones(2)), r"bias must be"),
         (lambda: ops.rank1_factors(np.ones((3, 3, 1))), r"kernel must have shape \(F_h, F_w\)"),
         (lambda: ops.rank1_factors(np.ones((0, 3))), r"kernel must not be empty"),

@@ -157,7 +157,10 @@ X = np.zeros((6, 6, 3))
         (lambda: ops.l2_pool2d(X, 2, stride=0), r"stride must be >= 1; got 0"),
         (lambda: ops.max_pool2d(X, 2, padding="full"), r"padding must be one of 'valid', 'same'"),
         (lambda: ops.max_pool2d(X, 2, padding=1), r"padding must be one of 'valid', 'same'"),
-        (lambda: ops.avg_pool2d(X, 7), r"pool_size \(7, 7\) is larger than the padded input \(6, 6\)"),
+        (
+            lambda: ops.avg_pool2d(X, 7),
+            r"pool_size \(7, 7\) is larger than the padded input \(6, 6\)",
+        ),
         (lambda: ops.max_pool2d(X[0, 0], 2), r"x must have shape \(H, W\), \(H, W, C\)"),
         (lambda: ops.max_pool2d(np.zeros((0, 4, 4, 1)), 2), r"x must not be empty"),
         (lambda: ops.max_pool2d(X.astype(complex), 2), r"x must be a real numeric array"),

@@ -184,6 +184,7 @@ def test_scene_batches_grid_targets_match_encode_grid():
     assert np.array_equal(y, detection.encode_grid(scenes.boxes, scenes.labels, 32, 4, 3))
 
 
+@pytest.mark.slow
 def test_scene_batches_train_a_model_with_keras_fit():
     import keras
 

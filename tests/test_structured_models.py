@@ -96,6 +96,7 @@ def test_box_regressor_outputs_a_class_and_a_box(shape):
     assert np.allclose(keras.ops.convert_to_numpy(out["class"]).sum(axis=-1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_box_regressor_trains_with_a_loss_per_output():
     from cnncourse import data, detection, train
 

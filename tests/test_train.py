@@ -29,6 +29,7 @@ def test_set_seed_makes_models_repeatable():
         train.set_seed(-1)
 
 
+@pytest.mark.slow
 def test_fit_compiles_an_uncompiled_classifier_and_times_the_epochs(digits64):
     x, y, x_val, y_val = digits64
     model = tiny_cnn()
@@ -41,6 +42,7 @@ def test_fit_compiles_an_uncompiled_classifier_and_times_the_epochs(digits64):
     assert history.seconds >= sum(history.epoch_seconds) > 0
 
 
+@pytest.mark.slow
 def test_fit_picks_the_loss_from_the_output_layer_and_the_labels(digits64):
     x, y, _, _ = digits64
     one_hot = np.eye(10)[y]
@@ -55,6 +57,7 @@ def test_fit_picks_the_loss_from_the_output_layer_and_the_labels(digits64):
     assert regression.loss == "mean_squared_error" and "mae" in history.history
 
 
+@pytest.mark.slow
 def test_fit_keeps_a_compiled_model_as_it_is(digits64):
     x, y, _, _ = digits64
     model = tiny_cnn()
@@ -67,6 +70,7 @@ def test_fit_keeps_a_compiled_model_as_it_is(digits64):
     assert model.optimizer.get_config()["learning_rate"] == pytest.approx(0.01)
 
 
+@pytest.mark.slow
 def test_fit_cosine_schedule_ends_near_zero(digits64):
     x, y, _, _ = digits64
     model = tiny_cnn()
@@ -79,6 +83,7 @@ def test_fit_cosine_schedule_ends_near_zero(digits64):
     assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) < 1e-6
 
 
+@pytest.mark.slow
 def test_fit_compact_prints_one_line_per_epoch(digits64, capsys):
     x, y, x_val, y_val = digits64
     train.fit(tiny_cnn(), x, y, validation_data=(x_val, y_val), epochs=2, verbose="compact")
@@ -121,6 +126,7 @@ def test_fit_asks_for_a_loss_when_it_cannot_guess_one(digits64):
         train.fit("model", x, y)
 
 
+@pytest.mark.slow
 def test_evaluate_returns_accuracy_confusion_and_errors(digits64):
     x, y, x_test, y_test = digits64
     model = tiny_cnn()
