@@ -96,7 +96,7 @@ def test_conv_step_checks_its_input():
         plot.conv_step(np.zeros((20, 20)), EDGE)
     with pytest.raises(ValueError, match=r"x must have shape \(H, W\)"):
         plot.conv_step(np.zeros((6, 6, 3)), EDGE)
-    with pytest.raises(ValueError, match="kernel_size 7 is larger than the padded input"):
+    with pytest.raises(ValueError, match=r"kernel_size \(7, 7\) is larger than the padded input"):
         plot.conv_step(np.zeros((5, 5)), np.ones((7, 7)))
 
 
@@ -196,7 +196,7 @@ def test_conv_diagram_checks_step_and_arguments():
         plot.conv_diagram(5, 3, padding="half")
     with pytest.raises(ValueError, match="padding must be >= 0"):
         plot.conv_diagram(5, 3, padding=-1)
-    with pytest.raises(ValueError, match="kernel_size 9 is larger than the padded input"):
+    with pytest.raises(ValueError, match=r"kernel_size \(9, 9\) is larger than the padded input"):
         plot.conv_diagram(5, 9)
 
 
@@ -251,7 +251,7 @@ def test_conv_explorer_draws_at_once_and_follows_the_sliders():
 def test_conv_explorer_prints_impossible_configurations():
     explorer = plot.conv_explorer(3, 3)
     explorer.sliders["F"].value = 7  # 7 > 3 + 2*0
-    assert explorer.message.startswith("impossible configuration: kernel_size 7 is larger")
+    assert explorer.message.startswith("impossible configuration: kernel_size (7, 7) is larger")
     assert [o["output_type"] for o in explorer.output.outputs] == ["stream"]
     assert explorer.sliders["step"].disabled
     explorer.sliders["P"].value = 2  # 3 + 2*2 = 7: fits again

@@ -122,9 +122,9 @@ def test_misclassified_works_with_an_evaluation(trained):
 # --------------------------------------------------------------------------- inside a model
 
 
-def test_filters_of_a_one_channel_model_share_a_scale_centred_at_zero(trained):
+def test_learned_kernels_of_a_one_channel_model_share_a_scale_centred_at_zero(trained):
     model, _, _, _, _ = trained
-    fig = plot.filters(model)
+    fig = plot.learned_kernels(model)
     panels = image_axes(fig)
     assert len(panels) == 4  # conv1 has 4 filters
     kernel = model.get_layer("conv1").get_weights()[0]
@@ -134,21 +134,21 @@ def test_filters_of_a_one_channel_model_share_a_scale_centred_at_zero(trained):
     assert fig.get_suptitle().startswith("conv1: 4 filters of 3x3x1")
 
 
-def test_filters_of_an_rgb_model_are_colour_images_in_0_1():
+def test_learned_kernels_of_an_rgb_model_are_colour_images_in_0_1():
     model = models.simple_cnn((8, 8, 3), 3, blocks=(6,))
-    fig = plot.filters(model, layer="conv1", max_filters=4)
+    fig = plot.learned_kernels(model, layer="conv1", max_filters=4)
     panels = image_axes(fig)
     assert len(panels) == 4
     rgb = np.asarray(panels[0].images[0].get_array())
     assert rgb.shape == (3, 3, 3) and rgb.min() == 0 and rgb.max() == 1
 
 
-def test_filters_rejects_layers_without_a_kernel(trained):
+def test_learned_kernels_rejects_layers_without_a_kernel(trained):
     model, _, _, _, _ = trained
     with pytest.raises(ValueError, match="layer must be a 2-D convolution"):
-        plot.filters(model, layer="pool1")
+        plot.learned_kernels(model, layer="pool1")
     with pytest.raises(ValueError, match="layer must be the name of a layer of the model"):
-        plot.filters(model, layer="conv9")
+        plot.learned_kernels(model, layer="conv9")
 
 
 def test_feature_maps_of_shows_one_row_per_convolution(trained):
@@ -204,70 +204,9 @@ def test_activations_plots_five_functions_and_softmax():
 # --------------------------------------------------------------------------- explanations
 
 
-def top_left_model():
-    """Two classes scored from the top-left 4x4 quadrant only."""
-    inputs = keras.Input((8, 8, 1))
-    x = keras.layers.Cropping2D(((0, 4), (0, 4)))(inputs)
-    x = keras.layers.Flatten()(x)
-    dense = keras.layers.Dense(2, activation="softmax")
-    model = keras.Model(inputs, dense(x))
-    dense.set_weights([np.stack([np.ones(16), -np.ones(16)], axis=1) / 10, np.zeros(2)])
-    return model
-
-
-def test_occlusion_map_finds_the_region_the_model_uses():
-    model = top_left_model()
-    image = np.zeros((8, 8, 1), "float32")
-    image[:4, :4] = 1.0
-    heat = plot.occlusion_map(model, image, patch=2, stride=2, fill=0.0)
-    assert heat.shape == (8, 8)
-    assert np.all(heat[:4, :4] > 0)  # hiding the bright quadrant lowers p(class 0)
-    np.testing.assert_allclose(heat[4:, :], 0, atol=1e-7)
-    np.testing.assert_allclose(heat[:, 4:], 0, atol=1e-7)
-
-
-class BatchRecorder(keras.layers.Layer):
-    """Passes its input through and records the batch size of every call."""
-
-    def __init__(self):
-        super().__init__()
-        self.batches = []
-
-    def call(self, x):
-        self.batches.append(x.shape[0])
-        return x
-
-
-def test_occlusion_map_classifies_all_occluded_images_in_one_batch():
-    recorder = BatchRecorder()
-    inputs = keras.Input((8, 8, 1))
-    x = keras.layers.Flatten()(recorder(inputs))
-    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
-    recorder.batches.clear()  # building the model called it once, symbolically
-    plot.occlusion_map(model, np.ones((8, 8, 1)), patch=4, stride=2)
-    assert recorder.batches == [1 + 3 * 3]  # the image and its 9 occluded copies, in one pass
-
-
-def test_occlusion_map_rejects_bad_arguments():
-    model = top_left_model()
-    with pytest.raises(ValueError, match="patch must be at most the image side 8"):
-        plot.occlusion_map(model, np.ones((8, 8, 1)), patch=9)
-    with pytest.raises(ValueError, match="class_index must be between 0 and 1"):
-        plot.occlusion_map(model, np.ones((8, 8, 1)), class_index=5)
-
-
-@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="Grad-CAM needs TensorFlow")
-def test_gradcam_gives_a_map_in_0_1(trained):
-    model, _, _, x, _ = trained
-    heat = plot.gradcam(model, x[0])
-    assert heat.shape == (8, 8) and heat.min() >= 0 and heat.max() <= 1
-
-
-def test_gradcam_returns_none_with_a_warning_off_tensorflow(trained, monkeypatch):
+def test_explanation_off_tensorflow_keeps_the_occlusion_map_only(trained, monkeypatch):
     model, _, _, x, _ = trained
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
-    with pytest.warns(UserWarning, match="gradcam needs the TensorFlow backend"):
-        assert plot.gradcam(model, x[0]) is None
     fig = plot.explanation(model, x[0])  # "both" quietly keeps the occlusion map only
     assert len(image_axes(fig)) == 2 and "Grad-CAM needs the TensorFlow" in fig.get_suptitle()
 

@@ -1,22 +1,43 @@
 """Figures for the lessons, in one consistent style.
 
 Every function returns the matplotlib Figure or Axes it drew on (an animation
-returns an object holding its Figure), so a lesson can save it and a test can
-inspect it.
+returns an object holding its Figure, the explorer a widget), so a lesson can
+save it and a test can inspect it. The files split the figures by job:
+
+* ``_images``: images, channels, pixel grids, histograms and the course style;
+* ``_kernels``: kernels and feature maps; ``_step``: one convolution step worked
+  out; ``_diagram``: the padding/stride diagram and visit heat maps;
+  ``_animation`` and ``_explorer``: that diagram animated and interactive;
+* ``_pooling``: pooling windows; ``_structured``: masks, boxes, the vision tasks,
+  connectivity;
+* ``_training``: learning curves, confusion matrix, misclassified images;
+  ``_inside``: learned kernels, feature maps of a model, activation functions;
+  ``_explanation``: where a classifier looks (computed by :mod:`cnncourse.explain`);
+* ``_common``: the colours and small helpers they share, and the one function
+  working out a convolution's sizes for the figures.
+
+:func:`conv_explorer` (and its class ``ConvExplorer``) needs ipywidgets, which
+is imported only when it is first used.
+
+Examples
+--------
+>>> from cnncourse import plot
+>>> plot.STYLE["image.interpolation"]
+'nearest'
+>>> plot.CHANNEL_COLORS
+('#d62728', '#2ca02c', '#1f77b4')
+>>> len(plot.WINDOW_COLORS), len(plot.CLASS_COLORS)
+(7, 7)
 """
 
-from ._conv import (
-    ConvAnimation,
-    conv_animation,
-    conv_diagram,
-    conv_explorer,
-    conv_step,
-    feature_maps,
-    kernel,
-    kernels,
-    visit_heatmap,
-    visit_heatmaps,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from ._animation import ConvAnimation, conv_animation
+from ._diagram import conv_diagram, visit_heatmap, visit_heatmaps
+from ._explanation import explanation
 from ._images import (
     CHANNEL_COLORS,
     STYLE,
@@ -27,7 +48,10 @@ from ._images import (
     show_image,
     use_style,
 )
+from ._inside import activations, feature_maps_of, learned_kernels
+from ._kernels import feature_maps, kernel, kernels
 from ._pooling import WINDOW_COLORS, pooling
+from ._step import conv_step
 from ._structured import (
     CLASS_COLORS,
     compare_masks,
@@ -36,33 +60,23 @@ from ._structured import (
     show_mask,
     vision_tasks,
 )
-from ._training import (
-    activations,
-    confusion_matrix,
-    explanation,
-    feature_maps_of,
-    filters,
-    gradcam,
-    history,
-    misclassified,
-    occlusion_map,
-)
+from ._training import confusion_matrix, history, misclassified
+
+if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
+    from ._explorer import ConvExplorer, conv_explorer
 
 __all__ = [
-    "CLASS_COLORS",
-    "WINDOW_COLORS",
-    "compare_masks",
-    "connectivity",
-    "pooling",
-    "show_boxes",
-    "show_mask",
-    "vision_tasks",
     "CHANNEL_COLORS",
+    "CLASS_COLORS",
     "STYLE",
+    "WINDOW_COLORS",
     "ConvAnimation",
+    "ConvExplorer",
     "activations",
     "channel_histograms",
+    "compare_masks",
     "confusion_matrix",
+    "connectivity",
     "conv_animation",
     "conv_diagram",
     "conv_explorer",
@@ -70,18 +84,35 @@ __all__ = [
     "explanation",
     "feature_maps",
     "feature_maps_of",
-    "filters",
-    "gradcam",
     "history",
     "image_grid",
     "kernel",
     "kernels",
+    "learned_kernels",
     "misclassified",
-    "occlusion_map",
     "pixel_grid",
+    "pooling",
+    "show_boxes",
     "show_channels",
     "show_image",
+    "show_mask",
     "use_style",
     "visit_heatmap",
     "visit_heatmaps",
+    "vision_tasks",
 ]
+
+# Names whose module imports ipywidgets: imported on first use only.
+_WIDGETS = ("ConvExplorer", "conv_explorer")
+
+
+def __getattr__(name: str):
+    if name in _WIDGETS:
+        value = getattr(importlib.import_module("._explorer", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WIDGETS))

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import _validate
+from ._common import display_range
 
 #: The course's figure style (applied by :func:`use_style` and ``env.setup``).
 STYLE = {
@@ -32,23 +33,17 @@ CHANNEL_COLORS = ("#d62728", "#2ca02c", "#1f77b4")
 
 
 def use_style() -> None:
-    """Apply the course's matplotlib style to every later figure."""
-    mpl.rcParams.update(STYLE)
+    """Apply the course's matplotlib style to every later figure.
 
-
-def _display_range(array: np.ndarray) -> tuple[float | None, float | None]:
-    """Fixed display range for an image: 0..255 for integers, 0..1 for floats inside it.
-
-    A fixed range keeps a dark image dark: matplotlib would otherwise stretch
-    every grayscale image to full contrast and hide what the numbers say.
+    Examples
+    --------
+    >>> from cnncourse import plot
+    >>> plot.use_style()
+    >>> import matplotlib as mpl
+    >>> mpl.rcParams["image.interpolation"]
+    'nearest'
     """
-    if array.dtype == bool:
-        return 0, 1
-    if np.issubdtype(array.dtype, np.integer):
-        return 0, 255
-    if array.size and array.min() >= 0 and array.max() <= 1:
-        return 0, 1
-    return None, None
+    mpl.rcParams.update(STYLE)
 
 
 def _prepare(image: np.ndarray, name: str = "image") -> np.ndarray:
@@ -81,11 +76,18 @@ def show_image(
     Integer images are shown on 0..255 and float images on 0..1 (when their
     values lie there) rather than stretched to full contrast; pass ``vmin`` and
     ``vmax`` to choose. Returns the Axes.
+
+    Examples
+    --------
+    >>> from cnncourse import plot
+    >>> ax = plot.show_image(np.zeros((8, 8), np.uint8), "black")
+    >>> ax.get_title(), ax.images[0].get_clim()
+    ('black', (0.0, 255.0))
     """
     array = _prepare(image)
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
-    low, high = _display_range(array) if array.ndim == 2 else (None, None)
+    low, high = display_range(array) if array.ndim == 2 else (None, None)
     shown = ax.imshow(
         array,
         cmap=(cmap or "gray") if array.ndim == 2 else None,
@@ -107,6 +109,13 @@ def show_channels(image: np.ndarray, names: Sequence[str] = ("red", "green", "bl
     Top row: the image, then R, G and B each tinted with its colour. Bottom
     row: the luminance (BT.601 grayscale), then each channel as a grayscale
     intensity image on the same 0..max scale. Returns the Figure.
+
+    Examples
+    --------
+    >>> from cnncourse import plot
+    >>> fig = plot.show_channels(np.zeros((4, 4, 3)))
+    >>> len(fig.axes)
+    8
     """
     array = _validate.image("image", image, channels=(3,), ndim=(3,))
     top = 255 if np.issubdtype(array.dtype, np.integer) else 1.0
@@ -136,6 +145,13 @@ def image_grid(
     """Several images in a grid, each with an optional title. Returns the Figure.
 
     ``images`` is a sequence of images or an array (N, H, W) / (N, H, W, C).
+
+    Examples
+    --------
+    >>> from cnncourse import plot
+    >>> fig = plot.image_grid(np.zeros((3, 8, 8)), titles=["a", "b", "c"], ncols=2)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['a', 'b', 'c', '']
     """
     images = list(images)
     n = len(images)
@@ -174,6 +190,13 @@ def pixel_grid(
     ``values`` is (H, W) (shaded with ``cmap``) or (H, W, 3) (shown in colour,
     each cell labelled with its R, G, B values). Meant for crops up to about
     12x12 and for kernels. Returns the Axes.
+
+    Examples
+    --------
+    >>> from cnncourse import plot
+    >>> ax = plot.pixel_grid(np.array([[0, 128], [200, 255]]))
+    >>> [t.get_text() for t in ax.texts]
+    ['0', '128', '200', '255']
     """
     array = _validate.image("values", values, ndim=(2, 3))
     if array.ndim == 3 and array.shape[-1] != 3:
@@ -187,7 +210,7 @@ def pixel_grid(
     if ax is None:
         _, ax = plt.subplots(figsize=(0.55 * width + 0.8, 0.55 * height + 0.6))
     if array.ndim == 2:
-        low, high = _display_range(array)
+        low, high = display_range(array)
         vmin = low if vmin is None else vmin
         vmax = high if vmax is None else vmax
         ax.imshow(array, cmap=cmap, vmin=vmin, vmax=vmax)
@@ -234,7 +257,15 @@ def pixel_grid(
 def channel_histograms(
     image: np.ndarray, ax: plt.Axes | None = None, bins: int = 64, title: str | None = None
 ) -> plt.Axes:
-    """Histograms of the values of each channel, in the channel colours. Returns the Axes."""
+    """Histograms of the values of each channel, in the channel colours. Returns the Axes.
+
+    Examples
+    --------
+    >>> from cnncourse import plot
+    >>> ax = plot.channel_histograms(np.random.default_rng(0).random((8, 8, 3)))
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['red', 'green', 'blue']
+    """
     array = _validate.image("image", image, ndim=(2, 3))
     if array.ndim == 2:
         array = array[..., None]

@@ -34,6 +34,13 @@ def pooling(
     Returns
     -------
     matplotlib Figure
+
+    Examples
+    --------
+    >>> from cnncourse import plot
+    >>> fig = plot.pooling(np.arange(16).reshape(4, 4))
+    >>> fig.get_suptitle()
+    'pooling 2x2, stride 2: 4x4 -> 2x2'
     """
     from .. import ops
 

@@ -36,6 +36,15 @@ def show_mask(
     (1, 2, ...) is painted in ``CLASS_COLORS[c - 1]`` and named
     ``class_names[c - 1]`` in the legend. The image is shown in faded gray
     so the class colours stand out whatever its own colours. Returns the Axes.
+
+    Examples
+    --------
+    >>> from cnncourse import plot
+    >>> mask = np.zeros((8, 8), int)
+    >>> mask[2:5, 2:5] = 1
+    >>> ax = plot.show_mask(np.zeros((8, 8)), mask, ["square"])
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['square']
     """
     mask = np.asarray(mask)
     image = _validate.image("image", image, ndim=(2, 3))
@@ -69,7 +78,18 @@ def compare_masks(
     class_names: Sequence[str] | None = None,
     size: float = 3.0,
 ) -> plt.Figure:
-    """Image, true mask and predicted mask side by side, plus the pixels that differ."""
+    """Image, true mask and predicted mask side by side, plus the pixels that differ.
+
+    Examples
+    --------
+    >>> from cnncourse import plot
+    >>> true = np.zeros((4, 4), int)
+    >>> pred = true.copy()
+    >>> pred[0, 0] = 1
+    >>> fig = plot.compare_masks(np.zeros((4, 4)), true, pred)
+    >>> fig.axes[3].get_title()
+    'wrong pixels: 6.2%'
+    """
     fig, axes = plt.subplots(1, 4, figsize=(4 * size, size + 0.4))
     show_image(image, "image", ax=axes[0])
     show_mask(image, true_mask, class_names, ax=axes[1], title="true mask")
@@ -93,6 +113,13 @@ def show_boxes(
 
     Each box is coloured by its label (``CLASS_COLORS[label]``) and captioned
     with the class name and the score when given. Returns the Axes.
+
+    Examples
+    --------
+    >>> from cnncourse import plot
+    >>> ax = plot.show_boxes(np.zeros((16, 16)), [[2, 2, 10, 12]], labels=[0], class_names=["box"])
+    >>> len(ax.patches), ax.texts[0].get_text()
+    (1, 'box')
     """
     boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
     if labels is not None and len(labels) != len(boxes):
@@ -139,6 +166,13 @@ def vision_tasks(seed: int = 0, size: int = 48) -> plt.Figure:
     Classification (one label), classification + localization (a label and a
     box), object detection (a box and label per object) and semantic
     segmentation (a label per pixel).
+
+    Examples
+    --------
+    >>> from cnncourse import plot
+    >>> fig = plot.vision_tasks()
+    >>> len(fig.axes)
+    4
     """
     from ..data import SHAPE_CLASSES, shapes
 
@@ -185,6 +219,13 @@ def connectivity(n_inputs: int = 7, kernel_size: int = 3) -> plt.Figure:
     Inputs along the bottom, outputs (no padding, stride 1) along the top; each
     line is one weight, and lines of the same colour share the same weight.
     Panel titles give the number of weights of each (biases not counted).
+
+    Examples
+    --------
+    >>> from cnncourse import plot
+    >>> fig = plot.connectivity(5, 3)
+    >>> [ax.get_title().split("\\n")[0] for ax in fig.axes]
+    ['fully connected', 'locally connected (unshared)', 'convolution (shared weights)']
     """
     n_inputs = _validate.integer("n_inputs", n_inputs, minimum=2)
     kernel_size = _validate.integer("kernel_size", kernel_size, minimum=1)
