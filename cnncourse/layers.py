@@ -38,7 +38,7 @@ __all__ = [
     "TiledConv2D",
 ]
 
-_PADDING = ("valid", "same")
+_PADDING = shapes.KERAS_PADDING_MODES
 
 
 _pair = _validate.pair  # an int or a pair of ints, as a pair
@@ -63,9 +63,7 @@ class _PatchConv2D(keras.layers.Layer):
         self.filters = _validate.integer("filters", filters, minimum=1)
         self.kernel_size = _pair("kernel_size", kernel_size)
         self.strides = _pair("strides", strides)
-        if isinstance(padding, str):
-            padding = padding.lower()
-        self.padding = _validate.one_of("padding", padding, _PADDING)
+        self.padding = shapes.standardize_padding(padding, allowed=_PADDING)
         if not isinstance(use_bias, (bool, np.bool_)):
             raise ValueError(f"use_bias must be True or False; got {_validate.short(use_bias)}")
         self.use_bias = bool(use_bias)

@@ -37,7 +37,7 @@ __all__ = [
     "max_pool2d",
 ]
 
-_POOL_PADDING = ("valid", "same")
+_POOL_PADDING = shapes.KERAS_PADDING_MODES
 
 
 # ---------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_augmentation_layers_run_only_while_training():
         ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
         ({"dropout": -0.1}, r"dropout must be in \[0, 1\)"),
         ({"task": "detection"}, "task must be one of 'classification', 'binary', 'regression'"),
-        ({"padding": "full"}, "padding must be one of 'same', 'valid'"),
+        ({"padding": "full"}, "padding must be one of 'valid', 'same'"),
         ({"kernel_size": 0}, "kernel_size must be >= 1"),
         ({"augmentation": ["flip"]}, r"augmentation\[0\] must be a keras layer"),
     ],

@@ -3,13 +3,12 @@ shares: one place for the input shape, head and feature-map-size rules."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from keras import layers as kl
 
-from .. import _validate
+from .. import _validate, shapes
 
 __all__ = [
     "BN_MOMENTUM",
@@ -167,26 +166,25 @@ def shrinks(
 ) -> list[tuple[int, int]]:
     """Spatial sizes after each (kind, kernel, stride, padding) step; raise if one vanishes.
 
-    The one place where the builders work out their feature-map sizes.
+    The one place where the builders work out their feature-map sizes, through
+    :func:`cnncourse.shapes.conv_geometry`.
 
     Examples
     --------
     >>> shrinks((28, 28, 1), [("conv", 3, 1, "valid"), ("pool", 2, 2, "valid")], "it", "")
     [(28, 28), (26, 26), (13, 13)]
     """
-    size = input_shape[:2]
+    size = tuple(input_shape[:2])
     sizes = [size]
     for _, kernel, stride, padding in steps:
-        if padding == "same":
-            new = tuple(math.ceil(s / stride) for s in size)
-        else:
-            new = tuple((s - kernel) // stride + 1 if s >= kernel else 0 for s in size)
-        if min(new) < 1:
-            chain = " -> ".join(f"{h}x{w}" for h, w in [*sizes, new])
+        try:
+            new = shapes.conv_geometry(size, kernel, stride, padding, ndim=2).output_size
+        except shapes.KernelTooLargeError as error:
+            chain = " -> ".join(f"{h}x{w}" for h, w in [*sizes, (0, 0)])
             raise ValueError(
                 f"input_shape {input_shape} is too small for {what}: the feature maps "
-                f"shrink {chain}; {hint}"
-            )
+                f"shrink {chain} ({error}); {hint}"
+            ) from None
         size = new
         sizes.append(size)
     return sizes
@@ -198,10 +196,10 @@ def halvings(input_shape: Shape, count: int, what: str) -> None:
     Examples
     --------
     >>> halvings((16, 16, 1), 4, "4 VGG blocks")  # 16 -> 8 -> 4 -> 2 -> 1: fits
-    >>> halvings((16, 16, 1), 5, "5 VGG blocks")
+    >>> halvings((16, 16, 1), 5, "5 VGG blocks")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: input_shape (16, 16, 1) is too small for 5 VGG blocks: the feature maps shrink 16x16 -> 8x8 -> 4x4 -> 2x2 -> 1x1 -> 0x0; use fewer stages or a larger input
+    ValueError: input_shape (16, 16, 1) is too small for 5 VGG blocks: the feature maps shrink 16x16 -> 8x8 -> 4x4 -> 2x2 -> 1x1 -> 0x0 (kernel_size (2, 2) is larger ...); use fewer stages or a larger input
     """  # noqa: E501
     steps = [("pool", 2, 2, "valid")] * count
     shrinks(input_shape, steps, what, "use fewer stages or a larger input")

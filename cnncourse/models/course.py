@@ -9,7 +9,7 @@ from typing import Any
 import keras
 from keras import layers as kl
 
-from .. import _validate
+from .. import _validate, shapes
 from . import _checks
 
 __all__ = ["digits_cnn", "mlp", "mnist_convnet", "simple_cnn"]
@@ -90,7 +90,7 @@ def simple_cnn(
     blocks = _checks.units("blocks", blocks, allow_empty=False, what="filters")
     dense = _checks.units("dense", dense, allow_empty=True)
     kernel_size = _checks.size(kernel_size, "kernel_size")
-    padding = _validate.one_of("padding", padding, ("same", "valid"))
+    padding = shapes.standardize_padding(padding, allowed=shapes.KERAS_PADDING_MODES)
     if pool_size is not None:
         pool_size = _checks.size(pool_size, "pool_size")
     dropout = _checks.dropout(dropout)

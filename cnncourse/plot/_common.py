@@ -105,13 +105,6 @@ def pair_text(pair: tuple[int, int]) -> str:
     return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
 
 
-def _check_padding(padding: Any) -> Any:
-    """Padding as the course's functions take it: an int >= 0 or a padding name."""
-    if isinstance(padding, str):
-        return _validate.one_of("padding", padding, ("valid", "same", "full"))
-    return _validate.integer("padding", padding, minimum=0)
-
-
 @dataclass(frozen=True)
 class Geometry:
     """Sizes of one convolution, per axis (rows, cols): what :func:`geometry` returns."""
@@ -119,7 +112,7 @@ class Geometry:
     size: tuple[int, int]
     kernel: tuple[int, int]
     stride: tuple[int, int]
-    padding: Any  # as given: int or name
+    padding: Any  # as given (a name in lower case), an int or per-axis values
     pads: tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (left, right))
     out: tuple[int, int]
 
@@ -144,8 +137,8 @@ class Geometry:
         """
         (top, bottom), (left, right) = self.pads
         uniform = top == bottom == left == right
-        if isinstance(self.padding, int):
-            return str(self.padding)
+        if not isinstance(self.padding, str):
+            return str(top) if uniform else str(self.pads)
         return f"'{self.padding}' = {top}" if uniform else f"'{self.padding}'"
 
     def short(self) -> str:
@@ -172,19 +165,15 @@ def geometry(input_size: Any, kernel_size: Any, stride: Any, padding: Any) -> Ge
 
     The one place the figures work out pads and output sizes (``conv_step``,
     ``conv_diagram``, ``visit_heatmap(s)``, ``conv_animation`` and
-    ``conv_explorer`` all call it): :mod:`cnncourse.shapes` does the arithmetic
-    and refuses the impossible (a kernel larger than the padded input).
-    ``padding`` is an int >= 0 or "valid" / "same" / "full".
+    ``conv_explorer`` all call it), through :func:`cnncourse.shapes.conv_geometry`:
+    the figures accept exactly the ``padding`` values the rest of the package does
+    and refuse the impossible (a kernel larger than the padded input) with the same
+    error.
     """
     from .. import shapes
 
-    size = _validate.pair("input_size", input_size)
-    kernel = _validate.pair("kernel_size", kernel_size)
-    strides = _validate.pair("stride", stride)
-    padding = _check_padding(padding)
-    pads = shapes.resolve_padding(padding, size, kernel, strides)
-    out = shapes.conv_output_size(size, kernel, strides, padding)
-    out = _validate.pair("output size", out)
-    (top, bottom), (left, right) = pads
-    pads = ((int(top), int(bottom)), (int(left), int(right)))
-    return Geometry(size, kernel, strides, padding, pads, out)
+    g = shapes.conv_geometry(
+        _validate.pair("input_size", input_size), kernel_size, stride, padding, ndim=2
+    )
+    name = shapes.standardize_padding(padding)
+    return Geometry(g.input_size, g.kernel_size, g.stride, name, g.pads, g.output_size)

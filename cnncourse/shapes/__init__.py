@@ -23,18 +23,23 @@ Examples
 """
 
 from .geometry import (
+    KERAS_PADDING_MODES,
     PADDING_MODES,
     ConvGeometry,
+    KernelTooLargeError,
     conv_geometry,
     conv_output_size,
     resolve_padding,
     same_padding,
+    standardize_padding,
 )
 from .params import conv_params, receptive_field, receptive_fields
 from .table import ShapeTable, shape_table
 
 __all__ = [
+    "KERAS_PADDING_MODES",
     "PADDING_MODES",
+    "KernelTooLargeError",
     "ConvGeometry",
     "ShapeTable",
     "conv_geometry",
@@ -45,4 +50,5 @@ __all__ = [
     "resolve_padding",
     "same_padding",
     "shape_table",
+    "standardize_padding",
 ]

@@ -34,16 +34,39 @@ import numpy as np
 from .. import _validate
 
 __all__ = [
+    "KERAS_PADDING_MODES",
     "PADDING_MODES",
+    "KernelTooLargeError",
     "ConvGeometry",
     "conv_geometry",
     "conv_output_size",
     "resolve_padding",
     "same_padding",
+    "standardize_padding",
 ]
 
 #: The padding names understood everywhere in the package.
 PADDING_MODES = ("valid", "same", "full")
+#: The names Keras's own convolution and pooling layers take (and so the package's Keras
+#: layers, builders and the NumPy pooling that mirrors Keras): no "full", no numbers.
+KERAS_PADDING_MODES = ("valid", "same")
+
+
+class KernelTooLargeError(ValueError):
+    """The (dilated) kernel or pool window is larger than the padded input.
+
+    The one error every sliding window of the package raises for it, from
+    :func:`conv_geometry`.
+
+    Examples
+    --------
+    >>> try:
+    ...     conv_geometry(4, 5)
+    ... except KernelTooLargeError as error:
+    ...     print(str(error)[:47])
+    kernel_size 5 is larger than the padded input 4
+    """
+
 
 Size = int | tuple[int, ...]
 Padding = str | int | tuple[Any, ...]
@@ -86,6 +109,42 @@ class ConvGeometry:
             None if w is None else w + a + b
             for w, (a, b) in zip(self.input_size, self.pads, strict=True)
         )
+
+
+def standardize_padding(padding: Padding, allowed: Sequence[str] | None = None) -> Padding:
+    """A padding name in lower case (Keras accepts ``"SAME"`` too), or numbers as given.
+
+    The one rule for what a ``padding`` argument may be, used by :func:`conv_geometry`
+    and by every Keras layer and builder of the package that takes ``padding``.
+
+    Parameters
+    ----------
+    padding : str, int or per-axis values
+    allowed : sequence of str, optional
+        Only these names (no numbers), e.g. ``("valid", "same")`` for pooling and Keras
+        layers. By default every name of :data:`PADDING_MODES` and numbers.
+
+    Returns
+    -------
+    str or the numbers unchanged (checked per axis by :func:`conv_geometry`)
+
+    Examples
+    --------
+    >>> standardize_padding("SAME")
+    'same'
+    >>> standardize_padding((1, 2), allowed=("valid", "same"))
+    Traceback (most recent call last):
+    ...
+    ValueError: padding must be one of 'valid', 'same'; got (1, 2)
+    """
+    names = PADDING_MODES if allowed is None else tuple(allowed)
+    if isinstance(padding, str):
+        if padding.lower() not in names:
+            _validate.one_of("padding", padding, names)  # raises, naming the allowed names
+        return padding.lower()
+    if allowed is not None:
+        _validate.one_of("padding", padding, names)
+    return padding
 
 
 def _n_axes(**values: Any) -> int | None:
@@ -133,7 +192,7 @@ def _same_pads(kernel: int, stride: int, input_size: int | None) -> tuple[int, i
 def _pads(padding: Any, input_size: int | None, kernel: int, stride: int) -> tuple[int, int]:
     """(before, after) of one axis for one padding spec (``kernel`` already dilated)."""
     if isinstance(padding, str):
-        mode = _validate.one_of("padding", padding.lower(), PADDING_MODES)
+        mode = standardize_padding(padding)
         if mode == "valid":
             return 0, 0
         if mode == "full":
@@ -218,8 +277,7 @@ def conv_geometry(
     >>> conv_geometry((8, 6), (3, 2), padding=((1, 1), (0, 2))).output_size
     (8, 7)
     """
-    if allowed is not None and (not isinstance(padding, str) or padding.lower() not in allowed):
-        _validate.one_of("padding", padding, allowed)  # raises, naming the allowed names
+    padding = standardize_padding(padding, allowed)
     n = ndim or _n_axes(
         input_size=input_size,
         kernel_size=kernel_size,
@@ -254,7 +312,7 @@ def conv_geometry(
             f" (dilated to {_text(effective, scalar)})" if effective != geometry.kernel_size else ""
         )
         pads_text = f"{pads[0][0]} + {pads[0][1]}" if scalar else str(tuple(pads))
-        raise ValueError(
+        raise KernelTooLargeError(
             f"{kernel_name} {_text(kernels, scalar)}{dilated} is larger than the padded input "
             f"{_text(padded, scalar)} (input_size {_text(sizes, scalar)} + padding {pads_text}); "
             "use a smaller kernel, more padding, or padding='same'"
