@@ -60,29 +60,31 @@ def _non_negative_int(text: str) -> int:
 
 
 def _add_limits(p: argparse.ArgumentParser) -> None:
+    from .grading.sandbox import DEFAULT_LIMITS as limits
+
     p.add_argument(
         "--timeout",
         type=_positive(float),
-        default=120.0,
-        help="seconds of wall time per submission, all cells and exercises (default: 120)",
+        default=limits.timeout,
+        help="seconds of wall time per submission, all cells and exercises (default: %(default)g)",
     )
     p.add_argument(
         "--cell-timeout",
         type=_positive(float),
-        default=60.0,
-        help="seconds per notebook cell; a slower cell is skipped (default: 60)",
+        default=limits.cell_timeout,
+        help="seconds per notebook cell; a slower cell is skipped (default: %(default)g)",
     )
     p.add_argument(
         "--exercise-timeout",
         type=_positive(float),
-        default=10.0,
-        help="seconds per exercise, all its cases together (default: 10)",
+        default=limits.exercise_timeout,
+        help="seconds per exercise, all its cases together (default: %(default)g)",
     )
     p.add_argument(
         "--memory-mb",
         type=_positive(int),
-        default=4096,
-        help="address-space limit of a submission's process in MB (default: 4096)",
+        default=limits.memory_mb,
+        help="address-space limit of a submission's process in MB (default: %(default)d)",
     )
     p.add_argument(
         "--lesson",

@@ -11,7 +11,8 @@ In a lesson::
 ``check.<id>(answer)`` runs the visible cases, prints a verdict and never
 raises. For a function exercise it returns the function later cells should
 use: yours when it passes, the reference otherwise (it says so). For a value
-exercise it returns whether the answer is right.
+exercise it returns whether the answer is right. The verdict comes from
+:func:`judge`, the grader's own judging.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from ._core import (
     exact,
     model_summary,
 )
+from ._verdict import ICONS, AnswerOutcome, CaseOutcome, describe_value, icon, judge
 
 __all__ = [
     "ERROR",
@@ -67,6 +69,12 @@ __all__ = [
     "exact",
     "model_summary",
     "compare_summaries",
+    "describe_value",
+    "ICONS",
+    "AnswerOutcome",
+    "CaseOutcome",
+    "icon",
+    "judge",
     "REGISTRY",
     "check",
     "for_lesson",
@@ -137,10 +145,9 @@ def run_check(exercise: Exercise, answer: Any, seed: int = VISIBLE_SEED) -> Any:
     if isinstance(exercise, FunctionExercise):
         if result.passed:
             return answer
-        reference = exercise.reference
-        name = exercise.reference_name or f"{reference.__module__}.{reference.__name__}"
+        name = exercise.reference_name
         print(f"    The rest of this lesson uses the reference {name} until yours passes.")
-        return reference
+        return exercise.reference
     return result.passed
 
 

@@ -9,7 +9,8 @@ seed, a comparison) and then
 * graded by ``cnncourse grade`` on cases from a *secret* seed: the grader
   calls :meth:`FunctionExercise.cases` and :meth:`FunctionExercise.expected` in
   its own process, runs the student's function elsewhere on the same inputs,
-  and judges the returned outputs with :meth:`FunctionExercise.judge`;
+  and judges what comes back with :func:`~cnncourse.exercises._verdict.judge`,
+  the same judging the inline check does;
 * tested by the package's own tests against the reference.
 
 Case inputs and outputs are plain data (NumPy arrays, numbers, strings,
@@ -20,20 +21,66 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ._verdict import (
+    ERROR,
+    FAILED,
+    FOUND,
+    FUNCTION,
+    MODEL,
+    NOT_CALLABLE,
+    NOT_DONE,
+    NOT_IMPLEMENTED,
+    NOT_MODEL,
+    PASSED,
+    RAISED,
+    RETURNED,
+    STUB,
+    VALUE,
+    AnswerOutcome,
+    CaseOutcome,
+    Result,
+    compare_summaries,
+    describe_value,
+    judge_function,
+    judge_model,
+    judge_value,
+    type_name,
+)
+
+__all__ = [
+    "ERROR",
+    "FAILED",
+    "NOT_DONE",
+    "PASSED",
+    "VISIBLE_SEED",
+    "Case",
+    "Comparison",
+    "Exercise",
+    "FunctionExercise",
+    "ModelExercise",
+    "NotAnswered",
+    "Result",
+    "ValueExercise",
+    "choice",
+    "close",
+    "compare_summaries",
+    "describe_value",
+    "each",
+    "exact",
+    "model_summary",
+    "public_name",
+]
+
 #: The seed of the cases a student sees in the lesson. The grader uses another.
 VISIBLE_SEED = 0
-
-NOT_DONE = "not_done"
-PASSED = "passed"
-FAILED = "failed"
-ERROR = "error"
 
 
 class NotAnswered(Exception):
@@ -57,18 +104,6 @@ class Case:
             parts.append(f"{name} = {describe_value(value)}")
         parts += [f"{k} = {describe_value(v)}" for k, v in self.kwargs.items()]
         return "\n".join(parts)
-
-
-def describe_value(value: Any, max_elements: int = 60) -> str:
-    """A readable, bounded rendering of a value for feedback."""
-    if isinstance(value, np.ndarray):
-        head = f"array of shape {value.shape}, dtype {value.dtype}"
-        if value.size <= max_elements:
-            body = np.array2string(value, precision=4, suppress_small=True, separator=", ")
-            return f"{head}:\n{body}"
-        return f"{head} (too large to print)"
-    text = repr(value)
-    return text if len(text) < 300 else text[:297] + "..."
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -167,30 +202,9 @@ def each(compare: Comparison | None = None) -> Comparison:
     return compare_items
 
 
-# --------------------------------------------------------------------------- results
-
-
-@dataclass
-class Result:
-    """The verdict on one exercise."""
-
-    exercise: str
-    status: str  # NOT_DONE, PASSED, FAILED or ERROR
-    message: str = ""
-    case_index: int | None = None
-    n_cases: int = 0
-    details: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return self.status == PASSED
-
-    def report(self) -> str:
-        icon = {PASSED: "✅", FAILED: "❌", ERROR: "❌", NOT_DONE: "📝"}[self.status]
-        text = f"{icon} {self.exercise}: {self.message}"
-        if self.details:
-            text += "\n" + "\n".join("    " + line for line in self.details.splitlines())
-        return text
+# --------------------------------------------------------------------------- running answers
+# The inline check runs an answer in this process and records what it did as the
+# outcomes the grader's runner sends back; the verdict comes from ._verdict.
 
 
 def _is_stub(value: Any) -> bool:
@@ -206,6 +220,37 @@ def _error_text(exc: BaseException) -> str:
             where = f" (in {frame.name}, line {frame.lineno}: {frame.line})" if frame.line else ""
             break
     return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _calls(fn: Callable[..., Any], cases: Sequence[Case]) -> Iterator[CaseOutcome]:
+    """Call ``fn`` on each case, lazily, until a call does not return."""
+    for case in cases:
+        args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+        try:
+            got = fn(*args, **kwargs)
+        except NotImplementedError:
+            yield CaseOutcome(NOT_IMPLEMENTED)
+            return
+        except Exception as exc:  # noqa: BLE001 - any student error is feedback
+            yield CaseOutcome(RAISED, error=_error_text(exc))
+            return
+        yield CaseOutcome(RETURNED, got, changed_input=not _same_inputs(case, args, kwargs))
+
+
+def public_name(fn: Any) -> str:
+    """Where ``fn`` can be imported from: the shortest of its module's parents that has it.
+
+    >>> from cnncourse import shapes
+    >>> public_name(shapes.conv_output_size)
+    'cnncourse.shapes.conv_output_size'
+    """
+    module, name = getattr(fn, "__module__", "") or "", getattr(fn, "__name__", repr(fn))
+    parts = module.split(".")
+    for end in range(1, len(parts)):
+        parent = sys.modules.get(".".join(parts[:end]))
+        if parent is not None and getattr(parent, "__dict__", {}).get(name) is fn:
+            return f"{'.'.join(parts[:end])}.{name}"
+    return f"{module}.{name}" if module else name
 
 
 # --------------------------------------------------------------------------- exercises
@@ -237,9 +282,13 @@ class FunctionExercise(Exercise):
     edge_cases: tuple[Case, ...] = ()
     n_random: int = 8
     arg_names: tuple[str, ...] = ()
-    reference_name: str = ""  # how feedback names the reference, e.g. "cnncourse.ops.conv2d"
 
-    kind = "function"
+    kind = FUNCTION
+
+    @property
+    def reference_name(self) -> str:
+        """How feedback names the reference, e.g. ``cnncourse.ops.conv2d``."""
+        return public_name(self.reference)
 
     def cases(self, seed: int = VISIBLE_SEED) -> list[Case]:
         """The edge cases, then ``n_random`` cases drawn from ``seed``."""
@@ -254,63 +303,18 @@ class FunctionExercise(Exercise):
         """None if ``got`` is right for ``case``, else the reason it is not."""
         return self.compare(self.expected(case), got)
 
-    def grade(self, fn: Any, seed: int = VISIBLE_SEED) -> Result:
-        """Run ``fn`` on every case in this process (the inline check does this)."""
-        if fn is Ellipsis or fn is None:
-            return Result(self.id, NOT_DONE, "not implemented yet.")
+    def run(self, fn: Any, cases: Sequence[Case]) -> AnswerOutcome:
+        """What ``fn`` does on ``cases``, run in this process (the calls are made lazily)."""
+        if _is_stub(fn):
+            return AnswerOutcome(STUB)
         if not callable(fn):
-            return Result(
-                self.id, ERROR, f"expected a function, got {type(fn).__name__} {fn!r:.60}."
-            )
+            return AnswerOutcome(NOT_CALLABLE, type_name=type_name(fn))
+        return AnswerOutcome(FOUND, cases=_calls(fn, cases))
+
+    def grade(self, fn: Any, seed: int = VISIBLE_SEED) -> Result:
+        """Run ``fn`` on every case in this process and judge it (the inline check)."""
         cases = self.cases(seed)
-        for i, case in enumerate(cases):
-            args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
-            try:
-                got = fn(*args, **kwargs)
-            except NotImplementedError:
-                return Result(self.id, NOT_DONE, "not implemented yet.")
-            except Exception as exc:  # noqa: BLE001 - any student error is feedback
-                return Result(
-                    self.id,
-                    ERROR,
-                    f"raised an error on case {i + 1} of {len(cases)}.",
-                    case_index=i,
-                    n_cases=len(cases),
-                    details=f"{case.describe(self.arg_names)}\nerror: {_error_text(exc)}",
-                )
-            if got is None:
-                return Result(
-                    self.id,
-                    FAILED,
-                    f"returned None on case {i + 1} of {len(cases)} (did you forget `return`?).",
-                    case_index=i,
-                    n_cases=len(cases),
-                    details=case.describe(self.arg_names),
-                )
-            if not _same_inputs(case, args, kwargs):
-                return Result(
-                    self.id,
-                    FAILED,
-                    f"changed its input on case {i + 1} of {len(cases)}; work on a copy instead.",
-                    case_index=i,
-                    n_cases=len(cases),
-                    details=case.describe(self.arg_names),
-                )
-            expected = self.expected(case)
-            reason = self.compare(expected, got)
-            if reason:
-                return Result(
-                    self.id,
-                    FAILED,
-                    f"wrong answer on case {i + 1} of {len(cases)}: {reason}",
-                    case_index=i,
-                    n_cases=len(cases),
-                    details=(
-                        f"{case.describe(self.arg_names)}\nexpected: {describe_value(expected)}"
-                        f"\ngot:      {describe_value(got)}"
-                    ),
-                )
-        return Result(self.id, PASSED, f"passed all {len(cases)} cases.", n_cases=len(cases))
+        return judge_function(self, self.run(fn, cases), cases)
 
 
 @dataclass
@@ -326,23 +330,11 @@ class ValueExercise(Exercise):
     hint: str = ""
     choices: dict[str, str] | None = None
 
-    kind = "value"
+    kind = VALUE
 
     def grade(self, value: Any, seed: int = VISIBLE_SEED) -> Result:
-        if _is_stub(value):
-            return Result(self.id, NOT_DONE, "not answered yet.")
-        if self.choices is not None and isinstance(value, str):
-            if value.strip().lower() not in self.choices:
-                allowed = ", ".join(repr(c) for c in self.choices)
-                return Result(self.id, FAILED, f"{value!r} is not one of the choices {allowed}.")
-        reason = self.compare(self.answer(), value)
-        if reason:
-            if getattr(self.compare, "reveals_expected", True):
-                reason = f"{describe_value(value)} is not right"  # keep the answer secret
-            return Result(
-                self.id, FAILED, reason + ".", details=f"hint: {self.hint}" * bool(self.hint)
-            )
-        return Result(self.id, PASSED, "correct.")
+        """Judge ``value`` (the seed is not used: a value has no cases)."""
+        return judge_value(self, AnswerOutcome(FOUND, value=value))
 
 
 def model_summary(model: Any) -> list[dict[str, Any]]:
@@ -374,20 +366,6 @@ def model_summary(model: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def compare_summaries(expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> str | None:
-    """None if two model summaries match layer by layer, else the first difference."""
-    for i, (e, g) in enumerate(zip(expected, got, strict=False)):
-        for key in ("type", "output_shape", "params", "activation"):
-            if e[key] != g[key]:
-                return (
-                    f"layer {i + 1} ({g['type']}): {key.replace('_', ' ')} should be {e[key]!r}, "
-                    f"got {g[key]!r}"
-                )
-    if len(got) != len(expected):
-        return f"expected {len(expected)} layers after the input, got {len(got)}"
-    return None
-
-
 @dataclass
 class ModelExercise(Exercise):
     """Build a Keras model; it is compared layer by layer with ``reference()``'s.
@@ -397,35 +375,30 @@ class ModelExercise(Exercise):
 
     reference: Callable[[], Any] = None  # type: ignore[assignment]
 
-    kind = "model"
+    kind = MODEL
 
     def expected_summary(self) -> list[dict[str, Any]]:
         return model_summary(self.reference())
 
-    def grade(self, answer: Any, seed: int = VISIBLE_SEED) -> Result:
+    def run(self, answer: Any) -> AnswerOutcome:
+        """Build the model (if ``answer`` is a function) in this process and summarise it."""
         if _is_stub(answer):
-            return Result(self.id, NOT_DONE, "not built yet.")
+            return AnswerOutcome(STUB)
         try:
             model = answer() if callable(answer) and not hasattr(answer, "layers") else answer
         except NotImplementedError:
-            return Result(self.id, NOT_DONE, "not built yet.")
+            return AnswerOutcome(STUB)
         except Exception as exc:  # noqa: BLE001 - any student error is feedback
-            return Result(
-                self.id,
-                ERROR,
-                "building the model raised an error.",
-                details=f"error: {_error_text(exc)}",
-            )
+            return AnswerOutcome(RAISED, error=_error_text(exc))
         if _is_stub(model):
-            return Result(self.id, NOT_DONE, "not built yet.")
+            return AnswerOutcome(STUB)
         if not hasattr(model, "layers"):
-            return Result(self.id, ERROR, f"expected a Keras model, got {type(model).__name__}.")
-        reason = compare_summaries(self.expected_summary(), model_summary(model))
-        if reason:
-            return Result(self.id, FAILED, reason + ".")
-        return Result(
-            self.id, PASSED, "every layer matches: type, output shape, parameters, activation."
-        )
+            return AnswerOutcome(NOT_MODEL, type_name=type_name(model))
+        return AnswerOutcome(FOUND, value=model_summary(model))
+
+    def grade(self, answer: Any, seed: int = VISIBLE_SEED) -> Result:
+        """Build and judge ``answer`` in this process (the inline check)."""
+        return judge_model(self, self.run(answer))
 
 
 def _same_inputs(case: Case, args: tuple, kwargs: dict) -> bool:

@@ -4,29 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import ops, shapes
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, exact
 
 LESSON = 2
-
-
-def _conv2d_single_reference(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    from .. import ops
-
-    return ops.conv2d(image, kernel)
-
-
-def _conv2d_reference(
-    x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, stride: int = 1
-) -> np.ndarray:
-    from .. import ops
-
-    return ops.conv2d(x, kernel, bias=bias, stride=stride)
-
-
-def _conv_params_reference(kernel_size: int, in_channels: int, filters: int) -> int:
-    from .. import shapes
-
-    return shapes.conv_params(kernel_size, in_channels, filters)
 
 
 def _small_ints(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -55,11 +36,10 @@ _sobel_vertical = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]
 
 conv2d_single = FunctionExercise(
     id="conv2d_single",
-    reference_name="cnncourse.ops.conv2d",
     lesson=LESSON,
     title="One channel, one kernel, with loops",
     points=2,
-    reference=_conv2d_single_reference,
+    reference=ops.conv2d,
     generate=_single_case,
     edge_cases=(
         Case((_half_dark, _sobel_vertical)),
@@ -72,11 +52,10 @@ conv2d_single = FunctionExercise(
 
 conv2d = FunctionExercise(
     id="conv2d",
-    reference_name="cnncourse.ops.conv2d",
     lesson=LESSON,
     title="Many channels, many filters, bias and stride, vectorised",
     points=3,
-    reference=_conv2d_reference,
+    reference=ops.conv2d,
     generate=_multi_case,
     edge_cases=(
         Case((_half_dark[..., None], _sobel_vertical[..., None, None], np.zeros(1))),
@@ -97,11 +76,10 @@ def _params_case(rng: np.random.Generator) -> Case:
 
 conv_params = FunctionExercise(
     id="conv_params",
-    reference_name="cnncourse.shapes.conv_params",
     lesson=LESSON,
     title="Parameters of a conv layer",
     points=1,
-    reference=_conv_params_reference,
+    reference=shapes.conv_params,
     generate=_params_case,
     edge_cases=(Case((3, 1, 1)), Case((3, 3, 16))),
     compare=exact(),
@@ -113,7 +91,7 @@ q_conv_params_rgb = ValueExercise(
     lesson=LESSON,
     title="Parameters of 10 filters of 5x5 on an RGB image",
     points=1,
-    answer=lambda: _conv_params_reference(5, 3, 10),
+    answer=lambda: shapes.conv_params(5, 3, 10),
     hint="each filter is 5 x 5 x (input depth) weights plus one bias",
 )
 

@@ -4,28 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import ops, shapes
 from ._core import Case, FunctionExercise, ValueExercise, close, each, exact
 
 LESSON = 3
-
-
-def _output_size_reference(input_size: int, kernel_size: int, stride: int, padding: int) -> int:
-    from .. import shapes
-
-    return shapes.conv_output_size(input_size, kernel_size, stride=stride, padding=padding)
-
-
-def _same_padding_reference(kernel_size: int, stride: int, input_size: int) -> tuple[int, int]:
-    from .. import shapes
-
-    before, after = shapes.same_padding(kernel_size, stride=stride, input_size=input_size)
-    return int(before), int(after)
-
-
-def _pad_reference(x: np.ndarray, padding: int) -> np.ndarray:
-    from .. import ops
-
-    return ops.pad(x, padding)
 
 
 def _output_size_case(rng: np.random.Generator) -> Case:
@@ -48,11 +30,10 @@ def _pad_case(rng: np.random.Generator) -> Case:
 
 conv_output_size = FunctionExercise(
     id="conv_output_size",
-    reference_name="cnncourse.shapes.conv_output_size",
     lesson=LESSON,
     title="Output size from W, F, S and P",
     points=1,
-    reference=_output_size_reference,
+    reference=shapes.conv_output_size,
     generate=_output_size_case,
     edge_cases=(Case((64, 5, 1, 0)), Case((7, 3, 2, 0)), Case((6, 3, 2, 1)), Case((3, 5, 1, 1))),
     compare=exact(),
@@ -61,11 +42,10 @@ conv_output_size = FunctionExercise(
 
 same_padding = FunctionExercise(
     id="same_padding",
-    reference_name="cnncourse.shapes.same_padding",
     lesson=LESSON,
     title='The (before, after) zero padding of "same"',
     points=2,
-    reference=_same_padding_reference,
+    reference=shapes.same_padding,
     generate=_same_padding_case,
     edge_cases=(Case((3, 1, 5)), Case((4, 1, 5)), Case((3, 2, 6)), Case((1, 1, 4))),
     compare=exact(),
@@ -74,11 +54,10 @@ same_padding = FunctionExercise(
 
 pad = FunctionExercise(
     id="pad",
-    reference_name="cnncourse.ops.pad",
     lesson=LESSON,
     title="Zero padding around the spatial axes",
     points=1,
-    reference=_pad_reference,
+    reference=ops.pad,
     generate=_pad_case,
     edge_cases=(Case((np.ones((2, 2, 1)), 1)), Case((np.ones((1, 3, 2)), 0))),
     compare=close(rtol=0, atol=0),
@@ -112,7 +91,7 @@ def shape_answers(seed: int = 3, n: int = 4) -> list[tuple[int, int, int]]:
     """The output volume (H, W, K) of each of :func:`shape_questions`."""
     out = []
     for q in shape_questions(seed, n):
-        side = _output_size_reference(q["size"], q["kernel_size"], q["stride"], q["padding"])
+        side = shapes.conv_output_size(q["size"], q["kernel_size"], q["stride"], q["padding"])
         out.append((side, side, q["filters"]))
     return out
 
@@ -122,7 +101,7 @@ q_exam_volume = ValueExercise(
     lesson=LESSON,
     title="64x64x3 input, two 5x5 filters, no padding, stride 1: the output volume",
     points=1,
-    answer=lambda: (_output_size_reference(64, 5, 1, 0),) * 2 + (2,),
+    answer=lambda: (shapes.conv_output_size(64, 5, 1, 0),) * 2 + (2,),
     hint="(W - F + 2P) / S + 1 for each side; the depth is the number of filters",
 )
 

@@ -4,27 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import pooling, shapes
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, exact
 
 LESSON = 4
-
-
-def _max_pool_reference(x: np.ndarray, pool_size: int, stride: int) -> np.ndarray:
-    from .. import ops
-
-    return ops.max_pool2d(x, pool_size=pool_size, stride=stride)
-
-
-def _avg_pool_reference(x: np.ndarray, pool_size: int, stride: int) -> np.ndarray:
-    from .. import ops
-
-    return ops.avg_pool2d(x, pool_size=pool_size, stride=stride)
-
-
-def _global_avg_pool_reference(x: np.ndarray) -> np.ndarray:
-    from .. import ops
-
-    return ops.global_avg_pool(x)
 
 
 def _pool_case(rng: np.random.Generator) -> Case:
@@ -45,8 +28,7 @@ max_pool2d = FunctionExercise(
     lesson=LESSON,
     title="Max pooling, per channel, no padding",
     points=2,
-    reference=_max_pool_reference,
-    reference_name="cnncourse.ops.max_pool2d",
+    reference=pooling.max_pool2d,
     generate=_pool_case,
     edge_cases=(Case((_grid, 2, 2)), Case((_grid, 3, 1)), Case((-np.ones((3, 3, 2)), 2, 1))),
     compare=close(rtol=0, atol=1e-12),
@@ -58,8 +40,7 @@ avg_pool2d = FunctionExercise(
     lesson=LESSON,
     title="Average pooling, per channel, no padding",
     points=2,
-    reference=_avg_pool_reference,
-    reference_name="cnncourse.ops.avg_pool2d",
+    reference=pooling.avg_pool2d,
     generate=_pool_case,
     edge_cases=(Case((_grid, 2, 2)), Case((_grid, 2, 1))),
     compare=close(rtol=1e-9, atol=1e-12),
@@ -77,8 +58,7 @@ global_avg_pool = FunctionExercise(
     lesson=LESSON,
     title="Global average pooling: one number per channel",
     points=1,
-    reference=_global_avg_pool_reference,
-    reference_name="cnncourse.ops.global_avg_pool",
+    reference=pooling.global_avg_pool,
     generate=_global_case,
     edge_cases=(Case((_grid,)), Case((np.ones((1, 1, 3)),))),
     compare=close(rtol=1e-9, atol=1e-12),
@@ -96,8 +76,6 @@ q_pool_params = ValueExercise(
 
 
 def _pooled_volume() -> tuple[int, int, int]:
-    from .. import shapes
-
     side = shapes.conv_output_size(32, 2, stride=2)
     return (side, side, 12)
 

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import metrics
 from ._core import Case, FunctionExercise, ModelExercise, ValueExercise, choice, close
 
 LESSON = 6
-
-
-def _pixel_accuracy_reference(pred: np.ndarray, true: np.ndarray) -> float:
-    from .. import metrics
-
-    return metrics.pixel_accuracy(pred, true)
-
-
-def _class_iou_reference(pred: np.ndarray, true: np.ndarray, class_id: int) -> float:
-    from .. import metrics
-
-    return metrics.mask_iou(pred, true, class_id=class_id)
 
 
 def _mask_pair(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -46,8 +35,7 @@ pixel_accuracy = FunctionExercise(
     lesson=LESSON,
     title="The fraction of pixels with the right class",
     points=1,
-    reference=_pixel_accuracy_reference,
-    reference_name="cnncourse.metrics.pixel_accuracy",
+    reference=metrics.pixel_accuracy,
     generate=_accuracy_case,
     edge_cases=(Case((_A, _B)), Case((_A, _A))),
     compare=close(rtol=1e-9, atol=1e-12),
@@ -59,8 +47,7 @@ class_iou = FunctionExercise(
     lesson=LESSON,
     title="Intersection over union of one class's pixels",
     points=2,
-    reference=_class_iou_reference,
-    reference_name="cnncourse.metrics.mask_iou",
+    reference=metrics.mask_iou,
     generate=_class_iou_case,
     edge_cases=(Case((_A, _B, 1)), Case((_A, _B, 2)), Case((_A, _A, 0)), Case((_A, _B, 3))),
     compare=close(rtol=1e-9, atol=1e-12),

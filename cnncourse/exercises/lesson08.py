@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import metrics
 from ._core import Case, FunctionExercise, ValueExercise, choice, close
 
 LESSON = 8
-
-
-def _iou_reference(box_a: np.ndarray, box_b: np.ndarray) -> np.ndarray:
-    from .. import metrics
-
-    return np.asarray(metrics.iou(box_a, box_b), dtype=np.float64)
-
-
-def _nms_reference(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
-    from .. import metrics
-
-    return np.asarray(metrics.non_max_suppression(boxes, scores, iou_threshold), dtype=np.int64)
 
 
 def _random_boxes(rng: np.random.Generator, n: int, size: int = 20) -> np.ndarray:
@@ -65,8 +54,7 @@ iou = FunctionExercise(
     lesson=LESSON,
     title="Intersection over union of pairs of boxes",
     points=2,
-    reference=_iou_reference,
-    reference_name="cnncourse.metrics.iou",
+    reference=metrics.iou,
     generate=_iou_case,
     edge_cases=(
         Case((_unit, np.array([[1.0, 0.0, 3.0, 2.0]]))),  # half overlap: 1/3
@@ -83,8 +71,7 @@ non_max_suppression = FunctionExercise(
     lesson=LESSON,
     title="Keep the best box of each cluster of overlapping boxes",
     points=3,
-    reference=_nms_reference,
-    reference_name="cnncourse.metrics.non_max_suppression",
+    reference=metrics.non_max_suppression,
     generate=_nms_case,
     edge_cases=(
         Case(

@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from ..exercises._verdict import type_name
+
 #: The largest file (JSON or .npy) the grader reads back from a submission's folder.
 MAX_FILE_BYTES = 64 * 2**20
 #: The most array elements one encoded value may hold in all.
@@ -147,16 +149,7 @@ class _Encoder:
                 array = None
             if isinstance(array, np.ndarray) and array.dtype.kind in ARRAY_KINDS:
                 return self._array(array, "$array")
-        return {"$unsupported": _type_name(value)}
-
-
-def _type_name(value: Any) -> str:
-    kind = type(value)
-    module = getattr(kind, "__module__", "") or ""
-    name = getattr(kind, "__qualname__", None) or getattr(kind, "__name__", "object")
-    if module in ("builtins", "__main__", ""):
-        return str(name)
-    return f"{module}.{name}"
+        return {"$unsupported": type_name(value)}
 
 
 def encode(value: Any, folder: str | Path, prefix: str = "v") -> tuple[Any, dict[str, np.ndarray]]:

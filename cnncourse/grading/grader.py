@@ -3,7 +3,8 @@
 The grader generates each function exercise's cases from the seed and sends
 only their inputs to the submission's process (:mod:`.sandbox`); the
 expected outputs are computed and compared in this process, with each
-exercise's own comparison, on the plain data that comes back. A notebook's
+exercise's own comparison, on the plain data that comes back, by
+:func:`cnncourse.exercises.judge` (the inline check's own judging). A notebook's
 code never runs here and nothing it sends is unpickled or evaluated.
 """
 
@@ -26,16 +27,18 @@ from ..exercises import (
     NOT_DONE,
     PASSED,
     VISIBLE_SEED,
+    AnswerOutcome,
+    CaseOutcome,
     Exercise,
     FunctionExercise,
     ModelExercise,
-    ValueExercise,
-    compare_summaries,
     for_lesson,
+    icon,
+    judge,
 )
-from ..exercises._core import describe_value
+from ..exercises._verdict import FUNCTION, RETURNED
 from . import sandbox
-from .codec import Unsupported, contains_unsupported
+from .codec import contains_unsupported
 from .notebook import (
     NotebookError,
     find_answers,
@@ -44,6 +47,7 @@ from .notebook import (
     python_source,
     read_notebook,
 )
+from .protocol import CORRUPT, FOUND, KILLED, MISSING, REFERENCE
 
 
 class GradingError(Exception):
@@ -196,8 +200,7 @@ class ExerciseResult:
 
     def report(self) -> str:
         """One line (and indented details) as the inline check prints it, with points."""
-        icon = {PASSED: "✅", FAILED: "❌", ERROR: "❌", NOT_DONE: "📝"}.get(self.status, "❌")
-        text = f"{icon} {self.id} ({self.points}/{self.max_points}): {self.message}"
+        text = f"{icon(self.status)} {self.id} ({self.points}/{self.max_points}): {self.message}"
         if self.details:
             text += "\n" + "\n".join("    " + line for line in self.details.splitlines())
         return text
@@ -247,10 +250,10 @@ class Settings:
     """How to grade: the seed and the limits (see ``cnncourse grade --help``)."""
 
     seed: int
-    timeout: float = 120.0
-    cell_timeout: float = 60.0
-    exercise_timeout: float = 10.0
-    memory_mb: int = 4096
+    timeout: float = sandbox.DEFAULT_LIMITS.timeout
+    cell_timeout: float = sandbox.DEFAULT_LIMITS.cell_timeout
+    exercise_timeout: float = sandbox.DEFAULT_LIMITS.exercise_timeout
+    memory_mb: int = sandbox.DEFAULT_LIMITS.memory_mb
     workers: int = 0  # 0: one per CPU core
     lesson: int | None = None  # force this lesson's exercises for every notebook
 
@@ -409,8 +412,8 @@ class Grader:
         )
 
     def _missing(self, exercise: Exercise, spec: dict, cells: list[str], outcome) -> str:
-        name = spec["name"] or (exercise.id if exercise.kind == "function" else None)
-        if exercise.kind == "function":
+        name = spec["name"] or (exercise.id if exercise.kind == FUNCTION else None)
+        if exercise.kind == FUNCTION:
             text = f"function not defined: the notebook has no function `{name}`"
         elif name:
             text = f"answer not found: `{name}` is not defined"
@@ -425,145 +428,69 @@ class Grader:
         return text + "."
 
     def _judge(self, plan, exercise, spec, raw, cells, outcome) -> ExerciseResult:
+        """The verdict on what came back: the grader's own cases here, the rest by ``judge``."""
         answer = raw["answer"]
-        if answer == "missing":
+        if answer == MISSING:
             return self._result(exercise, NOT_DONE, self._missing(exercise, spec, cells, outcome))
-        if answer in ("killed", "corrupt"):
+        if answer in (KILLED, CORRUPT):
             reason = raw.get("error", "")
-            if answer == "corrupt":
+            if answer == CORRUPT:
                 reason = f"its result could not be read ({reason})"
             return self._result(exercise, ERROR, reason + ".")
-        if answer == "timeout":
-            return self._result(
-                exercise, ERROR, f"timed out after {self.settings.exercise_timeout:g} s."
-            )
-        if answer == "error":
-            return self._result(exercise, ERROR, "raised an error.", f"error: {raw.get('error')}")
-        if isinstance(exercise, FunctionExercise):
-            return self._judge_function(plan, exercise, raw)
-        if isinstance(exercise, ModelExercise):
-            return self._judge_model(plan, exercise, raw)
-        if isinstance(exercise, ValueExercise):
-            return self._judge_value(exercise, raw)
-        return self._result(exercise, ERROR, f"cannot grade exercises of kind {exercise.kind!r}.")
-
-    def _judge_function(self, plan, exercise: FunctionExercise, raw) -> ExerciseResult:
-        answer = raw["answer"]
-        if answer == "stub":
-            return self._result(exercise, NOT_DONE, "not implemented yet.")
-        if answer == "not_callable":
-            return self._result(
-                exercise, ERROR, f"expected a function, got a {raw.get('type', '?')} object."
-            )
-        if answer == "reference":
+        if answer == REFERENCE:
             return self._result(
                 exercise,
                 FAILED,
                 f"this is the course's reference implementation ({raw.get('where')}), "
                 "not your own function.",
             )
-        if answer != "found":
-            return self._result(exercise, ERROR, f"unexpected result {answer!r}.")
-        cases = plan.cases[exercise.id]
-        n = len(cases)
-        names = exercise.arg_names
-        outputs = raw.get("outputs", [])
-        for i, output in enumerate(outputs[:n]):
-            case, got = cases[i], output["got"]
-            where = f"case {i + 1} of {n}"
-            if got is None:
-                return self._result(
-                    exercise,
-                    FAILED,
-                    f"returned None on {where} (did you forget `return`?).",
-                    case.describe(names),
-                )
-            if output["changed_input"]:
-                return self._result(
-                    exercise,
-                    FAILED,
-                    f"changed its input on {where}; work on a copy instead.",
-                    case.describe(names),
-                )
-            expected = plan.expected(exercise, i)
-            odd = contains_unsupported(got)
-            if odd is not None:
-                reason = (
-                    f"returned a {odd.type_name} object, not plain data "
-                    "(a NumPy array, a number, a string, or a tuple or list of them)"
-                )
-            else:
-                reason = exercise.compare(expected, got)
-            if reason:
-                return self._result(
-                    exercise,
-                    FAILED,
-                    f"wrong answer on {where}: {reason}",
-                    f"{case.describe(names)}\nexpected: {describe_value(expected)}"
-                    f"\ngot:      {_describe(got)}",
-                )
-        stopped = raw.get("stopped")
-        if stopped:
-            k = stopped["case"]
-            where = f"case {k + 1} of {n}"
-            inputs = cases[k].describe(names) if 0 <= k < n else ""
-            if stopped["kind"] == "not_implemented":
-                return self._result(exercise, NOT_DONE, "not implemented yet.")
-            if stopped["kind"] == "timeout":
-                return self._result(
-                    exercise,
-                    ERROR,
-                    f"timed out after {self.settings.exercise_timeout:g} s (on {where}).",
-                    inputs,
-                )
-            return self._result(
-                exercise,
-                ERROR,
-                f"raised an error on {where}.",
-                f"{inputs}\nerror: {stopped.get('error', '')}".strip(),
-            )
-        if len(outputs) < n:
-            return self._result(
-                exercise, ERROR, f"no output came back for case {len(outputs) + 1} of {n}."
-            )
-        return self._result(exercise, PASSED, f"passed all {n} cases.")
+        if isinstance(exercise, ModelExercise) and answer == FOUND:
+            if not _valid_summary(raw.get("summary")):
+                return self._result(exercise, ERROR, "the model's summary could not be read.")
 
-    def _judge_value(self, exercise: ValueExercise, raw) -> ExerciseResult:
-        value = raw.get("value")
-        odd = contains_unsupported(value)
-        if odd is not None:
-            return self._result(
-                exercise,
-                FAILED,
-                f"the answer is a {odd.type_name} object, not plain data (a number, a string, "
-                "a tuple or a list).",
-            )
-        verdict = exercise.grade(value)
+        def expected(*index: int) -> Any:
+            if isinstance(exercise, ModelExercise):
+                return plan.expected_summary(exercise)
+            return plan.expected(exercise, *index)
+
+        verdict = judge(
+            exercise,
+            answer_outcome(raw, self.settings.exercise_timeout),
+            plan.cases.get(exercise.id, ()),
+            expected,
+        )
         return self._result(exercise, verdict.status, verdict.message, verdict.details)
 
-    def _judge_model(self, plan, exercise: ModelExercise, raw) -> ExerciseResult:
-        answer = raw["answer"]
-        if answer == "stub":
-            return self._result(exercise, NOT_DONE, "not built yet.")
-        if answer == "not_model":
-            return self._result(
-                exercise, ERROR, f"expected a Keras model, got a {raw.get('type', '?')} object."
-            )
-        summary = raw.get("summary")
-        if not _valid_summary(summary):
-            return self._result(exercise, ERROR, "the model's summary could not be read.")
-        reason = compare_summaries(plan.expected_summary(exercise), summary)
-        if reason:
-            return self._result(exercise, FAILED, reason + ".")
-        return self._result(
-            exercise, PASSED, "every layer matches: type, output shape, parameters, activation."
+
+def answer_outcome(raw: dict[str, Any], timeout: float) -> AnswerOutcome:
+    """A result read back from a submission's process (:func:`.sandbox._read_result`) as the
+    outcome the inline check records in its own process; ``timeout`` is the exercise's limit."""
+    answer = raw["answer"]
+    if answer != FOUND:
+        return AnswerOutcome(
+            answer, type_name=raw.get("type", "?"), error=raw.get("error", ""), seconds=timeout
         )
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, Unsupported):
-        return repr(value)
-    return describe_value(value)
+    if "outputs" in raw:  # a function: what each call returned, then why the calls stopped
+        calls = []
+        for output in raw["outputs"]:
+            odd = contains_unsupported(output["got"])
+            calls.append(
+                CaseOutcome(
+                    RETURNED,
+                    output["got"],
+                    changed_input=output["changed_input"],
+                    not_plain=odd.type_name if odd is not None else "",
+                )
+            )
+        stopped = raw.get("stopped")
+        if stopped:
+            calls.append(
+                CaseOutcome(stopped["kind"], error=stopped.get("error", ""), seconds=timeout)
+            )
+        return AnswerOutcome(FOUND, cases=calls)
+    value = raw["summary"] if "summary" in raw else raw.get("value")
+    odd = contains_unsupported(value)
+    return AnswerOutcome(FOUND, value=value, not_plain=odd.type_name if odd is not None else "")
 
 
 def _valid_summary(summary: Any) -> bool:

@@ -18,9 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..exercises import ERROR, FAILED, icon
 from .grader import GradingError, Settings, SubmissionResult
-
-ICONS = {"passed": "✅", "failed": "❌", "error": "❌", "not_done": "📝"}
 
 
 def prepare_output(folder: str | Path) -> Path:
@@ -93,15 +92,15 @@ def feedback_markdown(result: SubmissionResult, version: str, when: str | None =
         lines += ["| | Exercise | Points | Result |", "|---|---|---:|---|"]
         for e in result.exercises:
             lines.append(
-                f"| {ICONS.get(e.status, '❌')} | `{e.id}`: {_cell(e.title, 80)} | "
+                f"| {icon(e.status)} | `{e.id}`: {_cell(e.title, 80)} | "
                 f"{e.points} / {e.max_points} | {_cell(e.message)} |"
             )
         lines.append("")
-    wrong = [e for e in result.exercises if e.status in ("failed", "error")]
+    wrong = [e for e in result.exercises if e.status in (FAILED, ERROR)]
     if wrong:
         lines += ["## What to look at", ""]
         for e in wrong:
-            lines += [f"### {ICONS.get(e.status, '❌')} `{e.id}` ({e.points} / {e.max_points})", ""]
+            lines += [f"### {icon(e.status)} `{e.id}` ({e.points} / {e.max_points})", ""]
             lines += [e.message, ""]
             if "\n" in e.details:
                 lines += [_fence(e.details), ""]

@@ -37,7 +37,29 @@ import types
 from pathlib import Path
 from typing import Any
 
+from ..exercises._verdict import FUNCTION, MODEL, type_name
 from . import codec
+from .protocol import (
+    CASES_FILE,
+    CASES_FOLDER,
+    CELLS_DONE,
+    CELLS_FILE,
+    DONE,
+    FOUND,
+    JOB_FILE,
+    MISSING,
+    NOT_CALLABLE,
+    NOT_IMPLEMENTED,
+    NOT_MODEL,
+    RAISED,
+    REFERENCE,
+    STEP_CELL,
+    STEP_EXERCISE,
+    STEP_LIMITS,
+    STEP_TIMEOUT,
+    STUB,
+    TIMED_OUT,
+)
 
 # Captured before any student code runs: a notebook that monkeypatches these
 # modules cannot change how this runner writes its results.
@@ -242,7 +264,7 @@ def run_cells(cells: list[str | None], ns: dict, timeout: float, progress: _Prog
     for index, source in enumerate(cells):
         if source is None:
             continue
-        progress(f"cell {index}")
+        progress(f"{STEP_CELL} {index}")
         filename = CELL_FILE.format(index + 1)
         _register_source(filename, source)
         try:
@@ -258,7 +280,8 @@ def run_cells(cells: list[str | None], ns: dict, timeout: float, progress: _Prog
                 _disarm()
         except GraderTimeout:
             errors.append({"cell": index, "error": f"timed out after {timeout:g} s"})
-            progress(f"timeout {index}")  # the grader skips this cell if it runs the notebook again
+            # the grader skips this cell if it runs the notebook again
+            progress(f"{STEP_TIMEOUT} {index}")
         except BaseException as exc:  # noqa: BLE001 - SystemExit and all: record, go on
             errors.append({"cell": index, "error": error_text(exc, filename)})
         finally:
@@ -291,7 +314,7 @@ def _lookup(ns: dict, name: str | None, recorded: dict, exercise_id: str) -> Any
 
 def run_function(fn: Any, cases: list, timeout: float) -> tuple[dict, dict]:
     """Call ``fn`` on each case; the result's JSON and its array files."""
-    result: dict[str, Any] = {"answer": "found", "outputs": [], "stopped": None}
+    result: dict[str, Any] = {"answer": FOUND, "outputs": [], "stopped": None}
     files: dict = {}
     case_index = 0
     try:
@@ -305,12 +328,12 @@ def run_function(fn: Any, cases: list, timeout: float) -> tuple[dict, dict]:
                 except GraderTimeout:
                     raise
                 except NotImplementedError:
-                    result["stopped"] = {"case": case_index, "kind": "not_implemented"}
+                    result["stopped"] = {"case": case_index, "kind": NOT_IMPLEMENTED}
                     break
                 except BaseException as exc:  # noqa: BLE001 - any error is feedback
                     result["stopped"] = {
                         "case": case_index,
-                        "kind": "error",
+                        "kind": RAISED,
                         "error": error_text(exc),
                     }
                     break
@@ -321,7 +344,7 @@ def run_function(fn: Any, cases: list, timeout: float) -> tuple[dict, dict]:
         finally:
             _disarm()
     except GraderTimeout:
-        result["stopped"] = {"case": case_index, "kind": "timeout"}
+        result["stopped"] = {"case": case_index, "kind": TIMED_OUT}
     return result, files
 
 
@@ -334,41 +357,41 @@ def run_model(answer: Any, timeout: float) -> tuple[dict, dict]:
             if callable(answer) and not hasattr(answer, "layers"):
                 model = answer()
             if model is Ellipsis or model is None:
-                return {"answer": "stub"}, {}
+                return {"answer": STUB}, {}
             if not hasattr(model, "layers"):
-                return {"answer": "not_model", "type": codec._type_name(model)}, {}
+                return {"answer": NOT_MODEL, "type": type_name(model)}, {}
             from cnncourse.exercises._core import model_summary
 
             tree, files = _encode(model_summary(model), "", prefix="m")
-            return {"answer": "found", "summary": tree}, files
+            return {"answer": FOUND, "summary": tree}, files
         finally:
             _disarm()
     except GraderTimeout:
-        return {"answer": "timeout"}, {}
+        return {"answer": TIMED_OUT}, {}
     except NotImplementedError:
-        return {"answer": "stub"}, {}
+        return {"answer": STUB}, {}
     except BaseException as exc:  # noqa: BLE001 - any error is feedback
-        return {"answer": "error", "error": error_text(exc)}, {}
+        return {"answer": RAISED, "error": error_text(exc)}, {}
 
 
 def run_exercise(spec: dict, ns: dict, recorded: dict, cases: list, timeout: float):
     """One exercise's result JSON and array files."""
     kind, exercise_id = spec["kind"], spec["id"]
-    name = spec.get("name") or (exercise_id if kind == "function" else None)
+    name = spec.get("name") or (exercise_id if kind == FUNCTION else None)
     answer = _lookup(ns, name, recorded, exercise_id)
     if answer is _MISSING:
-        return {"answer": "missing", "name": name}, {}
-    if kind == "function":
+        return {"answer": MISSING, "name": name}, {}
+    if kind == FUNCTION:
         if answer is Ellipsis or answer is None:
-            return {"answer": "stub"}, {}
+            return {"answer": STUB}, {}
         if not callable(answer):
-            return {"answer": "not_callable", "type": codec._type_name(answer)}, {}
+            return {"answer": NOT_CALLABLE, "type": type_name(answer)}, {}
         module = _safe_text(getattr(answer, "__module__", "") or "", 200)
         if module == "cnncourse" or module.startswith("cnncourse."):
             qualname = _safe_text(getattr(answer, "__qualname__", "?"), 200)
-            return {"answer": "reference", "where": f"{module}.{qualname}"}, {}
+            return {"answer": REFERENCE, "where": f"{module}.{qualname}"}, {}
         return run_function(answer, cases, timeout)
-    if kind == "model":
+    if kind == MODEL:
         return run_model(answer, timeout)
     try:
         _arm(timeout)
@@ -377,10 +400,10 @@ def run_exercise(spec: dict, ns: dict, recorded: dict, cases: list, timeout: flo
         finally:
             _disarm()
     except GraderTimeout:
-        return {"answer": "timeout"}, {}
+        return {"answer": TIMED_OUT}, {}
     except BaseException as exc:  # noqa: BLE001 - a value that cannot be read back
-        return {"answer": "error", "error": error_text(exc)}, {}
-    return {"answer": "found", "value": tree}, files
+        return {"answer": RAISED, "error": error_text(exc)}, {}
+    return {"answer": FOUND, "value": tree}, files
 
 
 def _write_result(folder: Path, exercise_id: str, result: dict, files: dict) -> None:
@@ -399,16 +422,16 @@ def main(argv: list[str]) -> int:
 
     _is_ndarray_type = np.ndarray
     job_folder = Path(argv[0]).resolve()
-    job = json.loads((job_folder / "job.json").read_text(encoding="utf-8"))
+    job = json.loads((job_folder / JOB_FILE).read_text(encoding="utf-8"))
     results = job_folder / job["results"]
     results.mkdir(exist_ok=True)
     progress = _Progress(job_folder / job["progress"])
     # every input is in memory before the notebook runs
     cases: dict[str, list] = {}
     for spec in job["exercises"]:
-        if spec["kind"] == "function":
-            folder = job_folder / "cases" / spec["id"]
-            tree = json.loads((folder / "cases.json").read_text(encoding="utf-8"))
+        if spec["kind"] == FUNCTION:
+            folder = job_folder / CASES_FOLDER / spec["id"]
+            tree = json.loads((folder / CASES_FILE).read_text(encoding="utf-8"))
             cases[spec["id"]] = [
                 (tuple(codec.decode(a, folder)), codec.decode(k, folder)) for a, k in tree
             ]
@@ -419,18 +442,18 @@ def main(argv: list[str]) -> int:
         # files may be written only in this submission's own temporary folder
         if not landlock.restrict([str(job_folder.parent)]):
             missing.append("filesystem")
-    progress("limits " + (",".join(missing) or "all"))
+    progress(f"{STEP_LIMITS} " + (",".join(missing) or "all"))
 
     silent_check = _SilentCheck()
     ns = make_namespace(silent_check)
     errors = run_cells(job["cells"], ns, float(job["cell_timeout"]), progress)
-    with _open(results / ".cells.json.tmp", "w", encoding="utf-8") as f:
+    with _open(results / f".{CELLS_FILE}.tmp", "w", encoding="utf-8") as f:
         _json_dump({"errors": errors}, f)
-    _os_replace(results / ".cells.json.tmp", results / "cells.json")
-    progress("cells done")
+    _os_replace(results / f".{CELLS_FILE}.tmp", results / CELLS_FILE)
+    progress(CELLS_DONE)
 
     for spec in job["exercises"]:
-        progress(f"exercise {spec['id']}")
+        progress(f"{STEP_EXERCISE} {spec['id']}")
         try:
             result, files = run_exercise(
                 spec,
@@ -440,14 +463,14 @@ def main(argv: list[str]) -> int:
                 float(job["exercise_timeout"]),
             )
         except GraderTimeout:
-            result, files = {"answer": "timeout"}, {}
+            result, files = {"answer": TIMED_OUT}, {}
         except BaseException as exc:  # noqa: BLE001 - e.g. MemoryError while encoding
-            result, files = {"answer": "error", "error": error_text(exc)}, {}
+            result, files = {"answer": RAISED, "error": error_text(exc)}, {}
         try:
             _write_result(results, spec["id"], result, files)
         except BaseException as exc:  # noqa: BLE001 - e.g. over the file size limit
-            _write_result(results, spec["id"], {"answer": "error", "error": error_text(exc)}, {})
-    progress("done")
+            _write_result(results, spec["id"], {"answer": RAISED, "error": error_text(exc)}, {})
+    progress(DONE)
     return 0
 
 

@@ -37,6 +37,20 @@ from typing import Any
 import numpy as np
 
 from . import codec
+from .protocol import (
+    CASES_FILE,
+    CASES_FOLDER,
+    CELLS_DONE,
+    CELLS_FILE,
+    CORRUPT,
+    DONE,
+    JOB_FILE,
+    KILLED,
+    STEP_CELL,
+    STEP_EXERCISE,
+    STEP_LIMITS,
+    STEP_TIMEOUT,
+)
 
 #: Seconds a cell or an exercise may run past its limit before the grader kills the process
 #: (the runner's own timer stops it at the limit; this is for code that ignores the timer).
@@ -67,14 +81,18 @@ KEEP_ENV = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Limits:
-    """The limits of one submission's process."""
+    """The limits of one submission's process; its defaults are the grader's and the CLI's."""
 
     timeout: float = 120.0  # seconds of wall time for the whole submission
     cell_timeout: float = 60.0  # seconds per notebook cell
     exercise_timeout: float = 10.0  # seconds per exercise (all its cases)
     memory_mb: int = 4096  # address space (RLIMIT_AS)
+
+
+#: The default limits (``cnncourse grade --help`` shows them).
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass
@@ -168,15 +186,16 @@ class _Watch:
         self.buffer = self.buffer[-4096:]  # a notebook may write junk here: keep it small
         for raw in lines:
             line = raw.decode("utf-8", "replace").strip()
-            if line.startswith("limits "):
-                self.limits = line[7:]
-            elif line.startswith("timeout ") and line[8:].isdigit():
-                self.timed_out.add(int(line[8:]))
+            word, _, rest = line.partition(" ")
+            if word == STEP_LIMITS and rest:
+                self.limits = rest
+            elif word == STEP_TIMEOUT and rest.isdigit():
+                self.timed_out.add(int(rest))
                 continue
-            elif line == "done":
+            elif line == DONE:
                 self.done = True
-                self.step = "done"
-            elif line.startswith(("cell ", "exercise ")) or line == "cells done":
+                self.step = DONE
+            elif (word in (STEP_CELL, STEP_EXERCISE) and rest) or line == CELLS_DONE:
                 self.step = line
             else:
                 continue
@@ -200,9 +219,9 @@ def _supervise(proc: subprocess.Popen, watch: _Watch, limits: Limits, deadline: 
         reason = ""
         if now > deadline:
             reason = "deadline"
-        elif watch.step.startswith("cell ") and now - watch.since > limits.cell_timeout + GRACE:
+        elif _is_step(watch.step, STEP_CELL) and now - watch.since > limits.cell_timeout + GRACE:
             reason = "step"
-        elif watch.step.startswith("exercise ") and (
+        elif _is_step(watch.step, STEP_EXERCISE) and (
             now - watch.since > limits.exercise_timeout + GRACE
         ):
             reason = "step"
@@ -290,12 +309,12 @@ def run_submission(
     root = Path(tempfile.mkdtemp(prefix="cnncourse-grade-"))
     try:
         job, work = root / "job", root / "work"
-        (job / "cases").mkdir(parents=True)
+        (job / CASES_FOLDER).mkdir(parents=True)
         work.mkdir()
         for exercise_id, (tree, arrays) in cases.items():
-            folder = job / "cases" / exercise_id
+            folder = job / CASES_FOLDER / exercise_id
             folder.mkdir()
-            (folder / "cases.json").write_bytes(tree)
+            (folder / CASES_FILE).write_bytes(tree)
             codec.save_arrays(folder, arrays)
         skipped: dict[int, str] = {}  # cells left out of later runs, and why
         pending = list(exercises)
@@ -318,7 +337,7 @@ def run_submission(
                     "file_bytes": FILE_LIMIT_BYTES,
                 },
             }
-            (job / "job.json").write_text(json.dumps(spec), encoding="utf-8")
+            (job / JOB_FILE).write_text(json.dumps(spec), encoding="utf-8")
             output = root / f"output{run}.txt"
             with open(output, "wb") as out:
                 kwargs: dict[str, Any] = {}
@@ -346,9 +365,9 @@ def run_submission(
             if watch.limits and watch.limits != "all":
                 outcome.limits_missing = watch.limits.split(",")
             results = job / results_name
-            if (results / "cells.json").exists():
+            if (results / CELLS_FILE).exists():
                 try:
-                    errors = codec.read_json(results / "cells.json").get("errors", [])
+                    errors = codec.read_json(results / CELLS_FILE).get("errors", [])
                     outcome.cell_errors = {
                         int(e["cell"]): str(e["error"])[:2000]
                         for e in errors
@@ -362,11 +381,11 @@ def run_submission(
                     try:
                         outcome.results[exercise_id] = _read_result(results, exercise_id)
                     except (codec.CorruptData, RecursionError, MemoryError) as exc:
-                        outcome.results[exercise_id] = {"answer": "corrupt", "error": str(exc)}
+                        outcome.results[exercise_id] = {"answer": CORRUPT, "error": str(exc)}
             pending = [s for s in pending if s["id"] not in outcome.results]
             if watch.done:
                 for spec_ in pending:  # the runner said it wrote them: it did not
-                    outcome.results[spec_["id"]] = {"answer": "corrupt", "error": "no result"}
+                    outcome.results[spec_["id"]] = {"answer": CORRUPT, "error": "no result"}
                 break
             # the run ended early: find where, and decide whether to run again
             step = watch.step
@@ -382,21 +401,21 @@ def run_submission(
                 if killed == "step"
                 else f"the process ended ({_signal_name(proc.returncode)})"
             )
-            if step.startswith("cell "):
+            if _is_step(step, STEP_CELL):
                 index = int(step.split()[1])
                 if killed == "step":
                     text = f"timed out after {limits.cell_timeout:g} s"
                 else:
                     text = f"stopped the notebook: {how}"
                 skipped[index] = text + "; the notebook was run again without it"
-            elif step.startswith("exercise "):
+            elif _is_step(step, STEP_EXERCISE):
                 exercise_id = step.split(maxsplit=1)[1]
                 if killed == "step":
                     reason = f"timed out after {limits.exercise_timeout:g} s"
                 else:
                     reason = f"stopped the grading: {how}"
                 if any(s["id"] == exercise_id for s in pending):
-                    outcome.results[exercise_id] = {"answer": "killed", "error": reason}
+                    outcome.results[exercise_id] = {"answer": KILLED, "error": reason}
                 pending = [s for s in pending if s["id"] != exercise_id]
                 if not pending:
                     break
@@ -419,9 +438,14 @@ def run_submission(
     return outcome
 
 
+def _is_step(step: str, word: str) -> bool:
+    """Whether the progress line ``step`` is a ``word <something>`` line."""
+    return step.startswith(word + " ")
+
+
 def _step_text(step: str) -> str:
-    if step.startswith("cell "):
+    if _is_step(step, STEP_CELL):
         return f"code cell {int(step.split()[1]) + 1}"
-    if step.startswith("exercise "):
+    if _is_step(step, STEP_EXERCISE):
         return f"exercise {step.split(maxsplit=1)[1]}"
     return step
