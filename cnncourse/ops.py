@@ -630,19 +630,3 @@ def rank1_factors(kernel: Any, tol: float = 1e-6) -> tuple[np.ndarray, np.ndarra
     if column[np.argmax(np.abs(column))] < 0:
         column, row = -column, -row
     return column, row
-
-
-# ---------------------------------------------------------------------------
-# pooling: implemented in cnncourse.pooling, available here too
-# ---------------------------------------------------------------------------
-
-# (at the end: pooling itself imports this module only inside its functions, so no cycle)
-from .pooling import (  # noqa: E402, F401  (re-exported)
-    avg_pool2d,
-    depth_max_pool,
-    fractional_max_pool2d,
-    global_avg_pool,
-    global_max_pool,
-    l2_pool2d,
-    max_pool2d,
-)

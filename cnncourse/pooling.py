@@ -2,7 +2,7 @@
 
 Layouts are those of :mod:`cnncourse.ops` (and Keras): an image is (H, W, C), a
 batch (N, H, W, C), channels last; a single-channel image may be a 2-D (H, W)
-array. Every function is also available from :mod:`cnncourse.ops`.
+array.
 
 ``stride`` defaults to ``pool_size`` (non-overlapping windows, as in Keras) and
 ``padding`` is ``"valid"`` or ``"same"``, with Keras's exact conventions:

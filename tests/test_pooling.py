@@ -1,4 +1,4 @@
-"""NumPy pooling (cnncourse.pooling, re-exported by cnncourse.ops) against Keras's layers."""
+"""NumPy pooling (cnncourse.pooling) against Keras's layers."""
 
 import numpy as np
 import pytest
@@ -45,7 +45,10 @@ def test_max_and_avg_pool2d_match_keras(rng, n, h, w, c, pool_size, stride, padd
     # negative values: zero padding would change a "same" max, ones would change the means
     x = rng.standard_normal((n, h, w, c)) - 3.0
     kwargs = {"pool_size": pool_size, "strides": stride, "padding": padding}
-    for ours, theirs in [(ops.max_pool2d, "MaxPooling2D"), (ops.avg_pool2d, "AveragePooling2D")]:
+    for ours, theirs in [
+        (pooling.max_pool2d, "MaxPooling2D"),
+        (pooling.avg_pool2d, "AveragePooling2D"),
+    ]:
         expected = keras_pool(theirs, x, **kwargs)
         result = ours(x, pool_size, stride=stride, padding=padding)
         assert result.shape == expected.shape, theirs
@@ -60,7 +63,7 @@ def test_l2_pool2d_is_the_square_root_of_keras_average_pooling_of_squares(
     kwargs = {"pool_size": pool_size, "strides": stride, "padding": padding}
     expected = np.sqrt(keras_pool("AveragePooling2D", x**2, **kwargs))
     np.testing.assert_allclose(
-        ops.l2_pool2d(x, pool_size, stride, padding), expected, rtol=1e-12, atol=1e-12
+        pooling.l2_pool2d(x, pool_size, stride, padding), expected, rtol=1e-12, atol=1e-12
     )
 
 
@@ -81,8 +84,8 @@ def test_global_pooling_matches_keras(rng, shape):
     x = rng.standard_normal(shape)
     batch = x if x.ndim == 4 else x[None]
     for ours, theirs in [
-        (ops.global_max_pool, "GlobalMaxPooling2D"),
-        (ops.global_avg_pool, "GlobalAveragePooling2D"),
+        (pooling.global_max_pool, "GlobalMaxPooling2D"),
+        (pooling.global_avg_pool, "GlobalAveragePooling2D"),
     ]:
         expected = keras_pool(theirs, batch)
         result = ours(x)
@@ -92,8 +95,8 @@ def test_global_pooling_matches_keras(rng, shape):
 
 def test_global_pooling_of_a_2d_image_is_a_0d_array():
     x = np.array([[1.0, 5.0], [3.0, 3.0]])
-    assert ops.global_max_pool(x).shape == () and ops.global_max_pool(x) == 5.0
-    assert ops.global_avg_pool(x).shape == () and ops.global_avg_pool(x) == 3.0
+    assert pooling.global_max_pool(x).shape == () and pooling.global_max_pool(x) == 5.0
+    assert pooling.global_avg_pool(x).shape == () and pooling.global_avg_pool(x) == 3.0
 
 
 @pytest.mark.parametrize(
@@ -102,7 +105,7 @@ def test_global_pooling_of_a_2d_image_is_a_0d_array():
 def test_depth_max_pool_is_a_reshape_max_over_channel_groups(rng, shape, pool_size):
     x = rng.standard_normal(shape)
     groups = x.reshape(*shape[:-1], shape[-1] // pool_size, pool_size)
-    result = ops.depth_max_pool(x, pool_size)
+    result = pooling.depth_max_pool(x, pool_size)
     assert result.shape == (*shape[:-1], shape[-1] // pool_size)
     np.testing.assert_array_equal(result, groups.max(axis=-1))
 
@@ -114,7 +117,7 @@ def test_depth_max_pool_with_a_stride_or_left_over_channels(rng, channels, pool_
     expected = np.stack(
         [x[..., k * stride : k * stride + pool_size].max(axis=-1) for k in range(n_out)], axis=-1
     )
-    np.testing.assert_array_equal(ops.depth_max_pool(x, pool_size, stride=stride), expected)
+    np.testing.assert_array_equal(pooling.depth_max_pool(x, pool_size, stride=stride), expected)
 
 
 @pytest.mark.parametrize("pool", ["max_pool2d", "avg_pool2d", "l2_pool2d"])
@@ -128,22 +131,16 @@ def test_pooling_accepts_every_layout_and_keeps_float32(rng, pool):
     assert function(x.astype(np.int64), 2).dtype == np.float64
 
 
-def test_pooling_functions_are_the_same_objects_in_ops_and_pooling():
-    for name in ("max_pool2d", "avg_pool2d", "l2_pool2d", "global_max_pool", "global_avg_pool"):
-        assert getattr(ops, name) is getattr(pooling, name)
-    assert ops.depth_max_pool is pooling.depth_max_pool
-
-
-def test_pooling_imports_without_an_import_cycle():
+def test_pooling_is_its_own_module_and_imports_no_keras():
     import subprocess
     import sys
 
-    for first in ("cnncourse.pooling", "cnncourse.ops"):
-        code = f"import {first}; from cnncourse.ops import max_pool2d; import sys; "
-        code += "print('keras' in sys.modules)"
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        assert out.returncode == 0, out.stderr
-        assert out.stdout.strip() == "False"
+    code = "import cnncourse.pooling, sys; "
+    code += "print('keras' in sys.modules, 'cnncourse.ops' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False False"
+    assert not hasattr(ops, "max_pool2d")  # one home: cnncourse.pooling
 
 
 X = np.zeros((6, 6, 3))
@@ -152,23 +149,26 @@ X = np.zeros((6, 6, 3))
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: ops.max_pool2d(X, 0), r"pool_size must be >= 1; got 0"),
-        (lambda: ops.avg_pool2d(X, (2, 2, 2)), r"pool_size must be an int or a tuple of 2"),
-        (lambda: ops.l2_pool2d(X, 2, stride=0), r"stride must be >= 1; got 0"),
-        (lambda: ops.max_pool2d(X, 2, padding="full"), r"padding must be one of 'valid', 'same'"),
-        (lambda: ops.max_pool2d(X, 2, padding=1), r"padding must be one of 'valid', 'same'"),
+        (lambda: pooling.max_pool2d(X, 0), r"pool_size must be >= 1; got 0"),
+        (lambda: pooling.avg_pool2d(X, (2, 2, 2)), r"pool_size must be an int or a tuple of 2"),
+        (lambda: pooling.l2_pool2d(X, 2, stride=0), r"stride must be >= 1; got 0"),
         (
-            lambda: ops.avg_pool2d(X, 7),
+            lambda: pooling.max_pool2d(X, 2, padding="full"),
+            r"padding must be one of 'valid', 'same'",
+        ),
+        (lambda: pooling.max_pool2d(X, 2, padding=1), r"padding must be one of 'valid', 'same'"),
+        (
+            lambda: pooling.avg_pool2d(X, 7),
             r"pool_size \(7, 7\) is larger than the padded input \(6, 6\)",
         ),
-        (lambda: ops.max_pool2d(X[0, 0], 2), r"x must have shape \(H, W\), \(H, W, C\)"),
-        (lambda: ops.max_pool2d(np.zeros((0, 4, 4, 1)), 2), r"x must not be empty"),
-        (lambda: ops.max_pool2d(X.astype(complex), 2), r"x must be a real numeric array"),
-        (lambda: ops.global_avg_pool(np.zeros(3)), r"x must have shape"),
-        (lambda: ops.depth_max_pool(X, 4), r"pool_size must be at most the number of channels"),
-        (lambda: ops.depth_max_pool(X, 0), r"pool_size must be >= 1; got 0"),
-        (lambda: ops.depth_max_pool(X, 2, stride=0), r"stride must be >= 1; got 0"),
-        (lambda: ops.depth_max_pool(X[..., 0], 1), r"x must have shape \(H, W, C\) or"),
+        (lambda: pooling.max_pool2d(X[0, 0], 2), r"x must have shape \(H, W\), \(H, W, C\)"),
+        (lambda: pooling.max_pool2d(np.zeros((0, 4, 4, 1)), 2), r"x must not be empty"),
+        (lambda: pooling.max_pool2d(X.astype(complex), 2), r"x must be a real numeric array"),
+        (lambda: pooling.global_avg_pool(np.zeros(3)), r"x must have shape"),
+        (lambda: pooling.depth_max_pool(X, 4), r"pool_size must be at most the number of channels"),
+        (lambda: pooling.depth_max_pool(X, 0), r"pool_size must be >= 1; got 0"),
+        (lambda: pooling.depth_max_pool(X, 2, stride=0), r"stride must be >= 1; got 0"),
+        (lambda: pooling.depth_max_pool(X[..., 0], 1), r"x must have shape \(H, W, C\) or"),
     ],
 )
 def test_bad_arguments_raise_value_errors_naming_the_argument(call, message):
@@ -181,7 +181,9 @@ def test_bad_arguments_raise_value_errors_naming_the_argument(call, message):
 
 def test_fractional_pooling_with_ratio_2_is_plain_2x2_max_pooling():
     x = np.random.default_rng(0).normal(size=(8, 10, 3))
-    np.testing.assert_array_equal(ops.fractional_max_pool2d(x, 2.0, seed=5), ops.max_pool2d(x, 2))
+    np.testing.assert_array_equal(
+        pooling.fractional_max_pool2d(x, 2.0, seed=5), pooling.max_pool2d(x, 2)
+    )
 
 
 @pytest.mark.parametrize("ratio", [1.0, 1.2, 1.41, 1.7, 2.5, 3.0])
@@ -198,12 +200,12 @@ def test_fractional_pooling_regions_tile_the_axis_with_two_sizes(ratio):
 
 def test_fractional_pooling_shape_determinism_and_global_max():
     x = np.random.default_rng(1).normal(size=(2, 19, 17, 4))
-    a = ops.fractional_max_pool2d(x, 1.41, seed=3)
+    a = pooling.fractional_max_pool2d(x, 1.41, seed=3)
     assert a.shape == (2, 13, 12, 4)
-    np.testing.assert_array_equal(a, ops.fractional_max_pool2d(x, 1.41, seed=3))
+    np.testing.assert_array_equal(a, pooling.fractional_max_pool2d(x, 1.41, seed=3))
     np.testing.assert_array_equal(a.max(axis=(1, 2)), x.max(axis=(1, 2)))
 
 
 def test_fractional_pooling_rejects_ratios_below_one():
     with pytest.raises(ValueError, match="ratio must be between 1.0"):
-        ops.fractional_max_pool2d(np.zeros((4, 4)), 0.5)
+        pooling.fractional_max_pool2d(np.zeros((4, 4)), 0.5)

@@ -42,14 +42,18 @@ def pooling(
     >>> fig.get_suptitle()
     'pooling 2x2, stride 2: 4x4 -> 2x2'
     """
-    from .. import ops
+    from .. import pooling as numpy_pooling
 
     array = _validate.image("x", x, ndim=(2,))
     pool_size = _validate.integer("pool_size", pool_size, minimum=1)
     stride = pool_size if stride is None else _validate.integer("stride", stride, minimum=1)
     for kind in kinds:
         _validate.one_of("kinds", kind, _KINDS)
-    functions = {"max": ops.max_pool2d, "average": ops.avg_pool2d, "l2": ops.l2_pool2d}
+    functions = {
+        "max": numpy_pooling.max_pool2d,
+        "average": numpy_pooling.avg_pool2d,
+        "l2": numpy_pooling.l2_pool2d,
+    }
     outputs = [functions[k](array.astype(float), pool_size=pool_size, stride=stride) for k in kinds]
     out_h, out_w = outputs[0].shape
     height, width = array.shape
