@@ -361,6 +361,13 @@ class Evaluation:
         Indices of the wrongly predicted images.
     labels : ndarray of shape (N,), int64
         The true classes (one-hot labels turned into indices).
+
+    Examples
+    --------
+    >>> e = Evaluation(0.5, None, np.array([0, 1]), np.eye(2), np.array([[1, 0], [1, 0]]),
+    ...                np.array([1]), labels=np.array([0, 0]))
+    >>> e.n, e.accuracy
+    (2, 0.5)
     """
 
     accuracy: float

@@ -6,6 +6,17 @@ import numpy as np
 
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, exact
 
+__all__ = [
+    "EXERCISES",
+    "LESSON",
+    "dense_params",
+    "permute_pixels",
+    "q_conv_size",
+    "q_dense_64",
+    "q_task",
+    "unpermute_pixels",
+]
+
 LESSON = 0
 
 

@@ -7,6 +7,20 @@ import numpy as np
 from .. import images
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, exact
 
+__all__ = [
+    "EXERCISES",
+    "LESSON",
+    "channel_means",
+    "normalize",
+    "q_batch_shape",
+    "q_bgr_pixel",
+    "q_brightest_weight",
+    "q_uint8_overflow",
+    "q_values_in_image",
+    "rgb_to_grayscale",
+    "to_bgr",
+]
+
 LESSON = 1
 
 

@@ -7,6 +7,18 @@ import numpy as np
 from .. import ops, shapes
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, exact
 
+__all__ = [
+    "EXERCISES",
+    "LESSON",
+    "conv2d",
+    "conv2d_single",
+    "conv_params",
+    "q_conv_params_rgb",
+    "q_feature_map_shape",
+    "q_keras_computes",
+    "q_shift_output",
+]
+
 LESSON = 2
 
 

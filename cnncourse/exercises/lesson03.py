@@ -7,6 +7,18 @@ import numpy as np
 from .. import ops, shapes
 from ._core import Case, FunctionExercise, ValueExercise, close, each, exact
 
+__all__ = [
+    "EXERCISES",
+    "LESSON",
+    "conv_output_size",
+    "pad",
+    "q_exam_volume",
+    "q_shape_quiz",
+    "same_padding",
+    "shape_answers",
+    "shape_questions",
+]
+
 LESSON = 3
 
 
@@ -70,6 +82,11 @@ def shape_questions(seed: int = 3, n: int = 4) -> list[dict[str, int]]:
 
     Each question is a dict with keys ``size``, ``depth``, ``kernel_size``, ``filters``,
     ``padding`` and ``stride``; every configuration is a valid one (the kernel fits).
+
+    Examples
+    --------
+    >>> shape_questions(seed=3, n=1)
+    [{'size': 227, 'depth': 16, 'kernel_size': 1, 'filters': 2, 'padding': 1, 'stride': 2}]
     """
     rng = np.random.default_rng(seed)
     questions = []
@@ -88,7 +105,13 @@ def shape_questions(seed: int = 3, n: int = 4) -> list[dict[str, int]]:
 
 
 def shape_answers(seed: int = 3, n: int = 4) -> list[tuple[int, int, int]]:
-    """The output volume (H, W, K) of each of :func:`shape_questions`."""
+    """The output volume (H, W, K) of each of :func:`shape_questions`.
+
+    Examples
+    --------
+    >>> shape_answers(seed=3, n=1)
+    [(115, 115, 2)]
+    """
     out = []
     for q in shape_questions(seed, n):
         side = shapes.conv_output_size(q["size"], q["kernel_size"], q["stride"], q["padding"])

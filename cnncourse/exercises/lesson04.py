@@ -7,6 +7,17 @@ import numpy as np
 from .. import pooling, shapes
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, exact
 
+__all__ = [
+    "EXERCISES",
+    "LESSON",
+    "avg_pool2d",
+    "global_avg_pool",
+    "max_pool2d",
+    "q_invariance",
+    "q_pool_params",
+    "q_pooled_volume",
+]
+
 LESSON = 4
 
 

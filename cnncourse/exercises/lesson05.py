@@ -6,6 +6,18 @@ import numpy as np
 
 from ._core import Case, FunctionExercise, ModelExercise, ValueExercise, choice, close, each, exact
 
+__all__ = [
+    "EXERCISES",
+    "LESSON",
+    "build_from_table",
+    "flattened_size",
+    "mnist_layer_params",
+    "q_global_pooling",
+    "q_mnist_params",
+    "softmax",
+    "target_model",
+]
+
 LESSON = 5
 
 
@@ -65,7 +77,13 @@ flattened_size = FunctionExercise(
 
 
 def target_model():
-    """The model students rebuild from its shape table (lesson 5, exercise 3)."""
+    """The model students rebuild from its shape table (lesson 5, exercise 3).
+
+    Examples
+    --------
+    >>> target_model().count_params()
+    26698
+    """
     import keras
 
     layers = keras.layers
@@ -94,7 +112,13 @@ build_from_table = ModelExercise(
 
 
 def mnist_layer_params() -> list[int]:
-    """Parameters of each layer with weights of the notes' MNIST convnet, from Keras."""
+    """Parameters of each layer with weights of the notes' MNIST convnet, from Keras.
+
+    Examples
+    --------
+    >>> mnist_layer_params()
+    [320, 18496, 36928, 36928, 650]
+    """
     from .. import models
 
     model = models.mnist_convnet()

@@ -7,6 +7,17 @@ import numpy as np
 from .. import metrics
 from ._core import Case, FunctionExercise, ModelExercise, ValueExercise, choice, close
 
+__all__ = [
+    "EXERCISES",
+    "LESSON",
+    "class_iou",
+    "pixel_accuracy",
+    "q_keep_resolution",
+    "q_seg_output_shape",
+    "segmentation_head",
+    "segmentation_net",
+]
+
 LESSON = 6
 
 
@@ -56,7 +67,13 @@ class_iou = FunctionExercise(
 
 
 def segmentation_net():
-    """The small encoder-decoder students build in lesson 6, exercise 3."""
+    """The small encoder-decoder students build in lesson 6, exercise 3.
+
+    Examples
+    --------
+    >>> segmentation_net().count_params()
+    11348
+    """
     import keras
 
     layers = keras.layers

@@ -7,6 +7,17 @@ import numpy as np
 from .. import ops
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, each
 
+__all__ = [
+    "EXERCISES",
+    "LESSON",
+    "VARIANT_NAMES",
+    "VARIANT_SETUP",
+    "im2col",
+    "q_unshared_memory",
+    "q_variant_params",
+    "variant_params",
+]
+
 LESSON = 7
 
 
@@ -48,7 +59,13 @@ VARIANT_NAMES = (
 
 
 def variant_params() -> list[int]:
-    """Parameter counts of :data:`VARIANT_NAMES`, counted by Keras on built layers."""
+    """Parameter counts of :data:`VARIANT_NAMES`, counted by Keras on built layers.
+
+    Examples
+    --------
+    >>> variant_params()
+    [1168, 1168, 216, 1168, 228928, 4624]
+    """
     import keras
 
     from .. import layers

@@ -7,6 +7,15 @@ import numpy as np
 from .. import metrics
 from ._core import Case, FunctionExercise, ValueExercise, choice, close
 
+__all__ = [
+    "EXERCISES",
+    "LESSON",
+    "iou",
+    "non_max_suppression",
+    "q_grid_output",
+    "q_nms_purpose",
+]
+
 LESSON = 8
 
 
