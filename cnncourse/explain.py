@@ -45,7 +45,6 @@ __all__ = [
     "model_input",
     "occlusion_map",
     "output_rank",
-    "predictions",
 ]
 
 # --------------------------------------------------------------------------- models and images
@@ -218,33 +217,6 @@ def last_map_layer(model: Any) -> Any:
 # --------------------------------------------------------------------------- class scores
 
 
-def predictions(model: Any, batch: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """The model's class scores for a stack of images, as float64 (N, K).
-
-    Computed by :func:`cnncourse.train.predict`; one sigmoid unit gives (N, 1).
-
-    Examples
-    --------
-    >>> import keras
-    >>> from cnncourse import explain
-    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="conv"),
-    ...     keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
-    >>> explain.predictions(model, np.zeros((5, 8, 8, 1))).shape
-    (5, 3)
-    """
-    from .train import predict
-
-    out = predict(model, batch, batch_size).astype(np.float64)
-    if out.ndim == 1:
-        out = out[:, None]
-    if out.ndim != 2:
-        raise ValueError(
-            f"model must output one vector of class scores per image; got outputs of shape "
-            f"{out.shape}"
-        )
-    return out
-
-
 def class_scores(outputs: Any, class_index: int) -> Any:
     """The probability (score) of ``class_index`` in each row of ``outputs`` (N, K).
 
@@ -355,7 +327,9 @@ def occlusion_map(
     occluded = np.repeat(batch, len(positions), axis=0)
     for i, (top, left) in enumerate(positions):
         occluded[i, top : top + patch, left : left + patch, :] = fill
-    outputs = predictions(model, np.concatenate([batch, occluded]), batch_size)
+    from . import train
+
+    outputs = train.predict_scores(model, np.concatenate([batch, occluded]), batch_size)
     class_index = check_class_index(class_index, outputs)
     scores = class_scores(outputs, class_index)
     drops = scores[0] - scores[1:]

@@ -26,7 +26,16 @@ import numpy as np
 
 from . import _validate
 
-__all__ = ["VERBOSE", "CompactProgress", "Evaluation", "evaluate", "fit", "predict", "set_seed"]
+__all__ = [
+    "VERBOSE",
+    "CompactProgress",
+    "Evaluation",
+    "evaluate",
+    "fit",
+    "predict",
+    "predict_scores",
+    "set_seed",
+]
 
 #: The values :func:`fit` accepts for ``verbose``.
 VERBOSE = ("auto", "compact", 0, 1, 2)
@@ -435,6 +444,28 @@ def predict(model: keras.Model, x: Any, batch_size: int = 256) -> np.ndarray:
     return np.concatenate(chunks)
 
 
+def predict_scores(model: keras.Model, x: Any, batch_size: int = 256) -> np.ndarray:
+    """A classifier's outputs for ``x`` as float64 (N, K): one row of class scores per image.
+
+    :func:`predict`, checked to be one vector per image; one sigmoid unit gives (N, 1).
+
+    Examples
+    --------
+    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    >>> predict_scores(model, np.zeros((5, 3))).dtype
+    dtype('float64')
+    """
+    outputs = predict(model, x, batch_size=batch_size).astype(np.float64)
+    if outputs.ndim == 1:
+        outputs = outputs[:, None]
+    if outputs.ndim != 2:
+        raise ValueError(
+            f"model must output one vector of class scores per image; its outputs have shape "
+            f"{outputs.shape}"
+        )
+    return outputs
+
+
 def evaluate(model: Any, x: Any, y: Any, batch_size: int = 256) -> Evaluation:
     """Accuracy, loss, predictions, confusion matrix and errors of a classifier.
 
@@ -470,14 +501,7 @@ def evaluate(model: Any, x: Any, y: Any, batch_size: int = 256) -> Evaluation:
     if x.ndim < 1 or len(x) == 0:
         raise ValueError(f"x must hold at least one example; got shape {x.shape}")
     labels = _class_indices("y", y, len(x))
-    outputs = predict(model, x, batch_size=batch_size)
-    if outputs.ndim == 1:
-        outputs = outputs[:, None]
-    if outputs.ndim != 2:
-        raise ValueError(
-            f"model must output one vector of class scores per image; its outputs have shape "
-            f"{outputs.shape}"
-        )
+    outputs = predict_scores(model, x, batch_size=batch_size)
     if outputs.shape[1] == 1:  # one sigmoid unit (or one logit)
         threshold = 0.5 if outputs.min() >= 0 and outputs.max() <= 1 else 0.0
         predictions = (outputs[:, 0] > threshold).astype(np.int64)

@@ -18,7 +18,6 @@ from ..explain import (
     class_scores,
     gradcam,
     occlusion_map,
-    predictions,
 )
 from ._common import DIVERGING, class_label, display_range
 from ._images import show_image
@@ -70,7 +69,9 @@ def explanation(
     model = check_model(model)
     _validate.one_of("method", method, ("both", "occlusion", "gradcam"))
     batch = batch_of_one(model, image)
-    outputs = predictions(model, batch)
+    from ..train import predict_scores
+
+    outputs = predict_scores(model, batch)
     class_index = check_class_index(class_index, outputs)
     probability = float(class_scores(outputs, class_index)[0])
     predicted = check_class_index(None, outputs)
