@@ -103,7 +103,18 @@ for _module in _MODULES:
 
 
 def get(exercise_id: str) -> Exercise:
-    """The exercise called ``exercise_id``; ValueError listing the ids if unknown."""
+    """The exercise called ``exercise_id``; ValueError listing the ids if unknown.
+
+    Examples
+    --------
+    >>> exercise = get("dense_params")
+    >>> exercise.lesson, exercise.kind
+    (0, 'function')
+    >>> get("no_such_exercise")
+    Traceback (most recent call last):
+    ...
+    ValueError: exercise_id must be one of ...; got 'no_such_exercise'
+    """
     if exercise_id not in REGISTRY:
         raise ValueError(
             f"exercise_id must be one of {', '.join(sorted(REGISTRY))}; got {exercise_id!r}"
@@ -112,7 +123,17 @@ def get(exercise_id: str) -> Exercise:
 
 
 def for_lesson(lesson: int) -> list[Exercise]:
-    """The exercises of one lesson, in the order the lesson asks them."""
+    """The exercises of one lesson, in the order the lesson asks them.
+
+    Examples
+    --------
+    >>> get("dense_params") in for_lesson(0)
+    True
+    >>> all(exercise.lesson == 1 for exercise in for_lesson(1))
+    True
+    >>> for_lesson(99)
+    []
+    """
     return [e for e in REGISTRY.values() if e.lesson == lesson]
 
 

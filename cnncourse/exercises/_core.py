@@ -92,7 +92,14 @@ class NotAnswered(Exception):
 
 @dataclass(frozen=True)
 class Case:
-    """The inputs of one call: ``fn(*args, **kwargs)``."""
+    """The inputs of one call: ``fn(*args, **kwargs)``.
+
+    Examples
+    --------
+    >>> print(Case((3,), {"stride": 2}).describe(["kernel_size"]))
+    kernel_size = 3
+    stride = 2
+    """
 
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
@@ -117,6 +124,22 @@ def close(rtol: float = 1e-5, atol: float = 1e-6, dtype: str | None = None) -> C
 
     ``dtype`` may be a dtype name (``"float32"``) the answer must have, or
     ``"same"`` for the expected output's dtype.
+
+    Returns
+    -------
+    Comparison
+        ``compare(expected, got)``: None if ``got`` is right, else the reason it is not.
+
+    Examples
+    --------
+    >>> close()(np.ones(2), np.ones(2)) is None
+    True
+    >>> close()(np.ones(2), np.array([1.0, 2.0]))
+    '1 of 2 values differ; first at index (1,): expected 1, got 2'
+    >>> close()(np.ones(2), np.ones(3))
+    'wrong shape: expected (2,), got (3,)'
+    >>> close(dtype="float32")(np.ones(2), np.ones(2))
+    'wrong dtype: expected float32, got float64'
     """
 
     def compare(expected: Any, got: Any) -> str | None:
@@ -150,7 +173,17 @@ def close(rtol: float = 1e-5, atol: float = 1e-6, dtype: str | None = None) -> C
 
 
 def exact() -> Comparison:
-    """Compare exactly: integers, strings, shape tuples (a list is accepted for a tuple)."""
+    """Compare exactly: integers, strings, shape tuples (a list is accepted for a tuple).
+
+    Examples
+    --------
+    >>> exact()((2, 3), [2, 3]) is None
+    True
+    >>> exact()(3, 4)
+    'expected 3, got 4'
+    >>> exact()(1, True)
+    'expected 1, got True'
+    """
 
     def normal(value: Any) -> Any:
         if isinstance(value, (list, tuple)):
@@ -172,7 +205,17 @@ def exact() -> Comparison:
 
 
 def choice() -> Comparison:
-    """Compare a multiple-choice answer, ignoring case and surrounding spaces."""
+    """Compare a multiple-choice answer, ignoring case and surrounding spaces.
+
+    Examples
+    --------
+    >>> choice()("b", " B ") is None
+    True
+    >>> choice()("b", "a")
+    "'a' is not the right choice"
+    >>> choice()("b", 2)
+    'answer with the letter of a choice as a string, got 2'
+    """
 
     def compare(expected: Any, got: Any) -> str | None:
         if not isinstance(got, str):
@@ -186,7 +229,22 @@ def choice() -> Comparison:
 
 
 def each(compare: Comparison | None = None) -> Comparison:
-    """Compare a list of answers item by item; say which are wrong, not what is right."""
+    """Compare a list of answers item by item; say which are wrong, not what is right.
+
+    Parameters
+    ----------
+    compare
+        The comparison of one item (by default :func:`exact`).
+
+    Examples
+    --------
+    >>> each()([1, 2, 3], [1, 2, 3]) is None
+    True
+    >>> each()([1, 2, 3], [1, 0, 0])
+    'questions 2, 3 of 3 not right'
+    >>> each(close())([0.5, 2.0], [0.5])
+    'answer with a list of 2 answers, one per question'
+    """
     compare = compare or exact()
 
     def compare_items(expected: Any, got: Any) -> str | None:
@@ -258,7 +316,15 @@ def public_name(fn: Any) -> str:
 
 @dataclass
 class Exercise:
-    """Common fields of every exercise."""
+    """Common fields of every exercise.
+
+    Examples
+    --------
+    >>> Exercise("demo", lesson=0, title="A demo", points=1)
+    Exercise(id='demo', lesson=0, title='A demo', points=1)
+    >>> Exercise.kind, FunctionExercise.kind, ValueExercise.kind, ModelExercise.kind
+    ('exercise', 'function', 'value', 'model')
+    """
 
     id: str
     lesson: int
@@ -274,6 +340,31 @@ class FunctionExercise(Exercise):
 
     ``generate(rng)`` returns one random :class:`Case`; ``edge_cases`` are
     always included first. ``arg_names`` label inputs in feedback.
+
+    Examples
+    --------
+    >>> double = FunctionExercise(
+    ...     "double", lesson=0, title="Double an array", points=1,
+    ...     reference=lambda x: 2 * x,
+    ...     generate=lambda rng: Case((rng.normal(size=3),)),
+    ...     edge_cases=(Case((1.0,)),),
+    ...     n_random=2, arg_names=("x",),
+    ... )
+    >>> len(double.cases())
+    3
+    >>> result = double.grade(lambda x: x + x)
+    >>> result.status, result.message
+    ('passed', 'passed all 3 cases.')
+    >>> result = double.grade(lambda x: x)
+    >>> result.status
+    'failed'
+    >>> print(result.report())
+    ❌ double: wrong answer on case 1 of 3: 1 of 1 values differ; first: expected 2, got 1
+        x = 1.0
+        expected: 2.0
+        got:      1.0
+    >>> double.grade(...).message
+    'not implemented yet.'
     """
 
     reference: Callable[..., Any] = None  # type: ignore[assignment]
@@ -323,6 +414,20 @@ class ValueExercise(Exercise):
 
     ``answer`` is a function so the expected value is computed, not typed in.
     ``hint`` is shown on a wrong answer instead of the expected value.
+
+    Examples
+    --------
+    >>> q = ValueExercise(
+    ...     "q_demo", lesson=0, title="Output size", points=1,
+    ...     answer=lambda: (26, 26), hint="(n - k) // s + 1 on each axis",
+    ... )
+    >>> q.grade([26, 26]).message
+    'correct.'
+    >>> result = q.grade((28, 28))
+    >>> result.status, result.message, result.details
+    ('failed', '(28, 28) is not right.', 'hint: (n - k) // s + 1 on each axis')
+    >>> q.grade(...).status
+    'not_done'
     """
 
     answer: Callable[[], Any] = None  # type: ignore[assignment]
@@ -343,6 +448,13 @@ def model_summary(model: Any) -> list[dict[str, Any]]:
     Keys: ``type`` (class name), ``output_shape`` (list, batch axis as None),
     ``params`` (int) and ``activation`` (name or None). JSON-safe, so a grader
     can get it from a student's process without unpickling anything.
+
+    Examples
+    --------
+    >>> import keras
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    >>> model_summary(model)
+    [{'type': 'Dense', 'output_shape': [None, 2], 'params': 10, 'activation': 'linear'}]
     """
     rows = []
     for layer in model.layers:
@@ -371,6 +483,17 @@ class ModelExercise(Exercise):
     """Build a Keras model; it is compared layer by layer with ``reference()``'s.
 
     The answer may be a model or a function that returns one.
+
+    Examples
+    --------
+    Answers that are not a model are judged without building anything:
+
+    >>> tiny = ModelExercise("tiny", lesson=0, title="A tiny model", points=1, reference=None)
+    >>> tiny.grade(None).message
+    'not built yet.'
+    >>> result = tiny.grade(42)
+    >>> result.status, result.message
+    ('error', 'expected a Keras model, got int.')
     """
 
     reference: Callable[[], Any] = None  # type: ignore[assignment]

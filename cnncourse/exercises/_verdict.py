@@ -60,7 +60,13 @@ ICONS = {PASSED: "✅", FAILED: "❌", ERROR: "❌", NOT_DONE: "📝"}
 
 
 def icon(status: str) -> str:
-    """The icon of ``status`` (a cross for a status it does not know)."""
+    """The icon of ``status`` (a cross for a status it does not know).
+
+    Examples
+    --------
+    >>> icon("passed"), icon(NOT_DONE), icon("no such status")
+    ('✅', '📝', '❌')
+    """
     return ICONS.get(status, ICONS[ERROR])
 
 
@@ -91,6 +97,14 @@ class CaseOutcome:
 
     ``not_plain`` is set by the grader when the returned value holds an object that
     is not plain data (only its type's name came back).
+
+    Examples
+    --------
+    >>> CaseOutcome(RETURNED, 3).value
+    3
+    >>> call = CaseOutcome(RAISED, error="ZeroDivisionError: division by zero")
+    >>> call.kind, call.error
+    ('error', 'ZeroDivisionError: division by zero')
     """
 
     kind: str
@@ -107,6 +121,16 @@ class AnswerOutcome:
 
     ``cases`` (function answers) may be a lazy iterable: judging stops reading it
     at the first case that decides the verdict.
+
+    Examples
+    --------
+    >>> AnswerOutcome(STUB).tag
+    'stub'
+    >>> outcome = AnswerOutcome(FOUND, cases=[CaseOutcome(RETURNED, 2), CaseOutcome(RETURNED, 4)])
+    >>> [call.value for call in outcome.cases]
+    [2, 4]
+    >>> AnswerOutcome(NOT_CALLABLE, type_name="int").type_name
+    'int'
     """
 
     tag: str
@@ -123,7 +147,19 @@ class AnswerOutcome:
 
 @dataclass
 class Result:
-    """The verdict on one exercise."""
+    """The verdict on one exercise.
+
+    Examples
+    --------
+    >>> result = Result("q_demo", PASSED, "correct.")
+    >>> result.passed
+    True
+    >>> print(result.report())
+    ✅ q_demo: correct.
+    >>> print(Result("q_demo", FAILED, "3 is not right.", details="hint: count the bias").report())
+    ❌ q_demo: 3 is not right.
+        hint: count the bias
+    """
 
     exercise: str
     status: str  # NOT_DONE, PASSED, FAILED or ERROR
@@ -144,7 +180,21 @@ class Result:
 
 
 def describe_value(value: Any, max_elements: int = 60) -> str:
-    """A readable, bounded rendering of a value for feedback."""
+    """A readable, bounded rendering of a value for feedback.
+
+    Arrays show their shape and dtype, and their values when there are at most
+    ``max_elements``; anything else is its ``repr``, cut to 300 characters.
+
+    Examples
+    --------
+    >>> print(describe_value(np.arange(3.0)))
+    array of shape (3,), dtype float64:
+    [0., 1., 2.]
+    >>> describe_value(np.zeros((10, 10)))
+    'array of shape (10, 10), dtype float64 (too large to print)'
+    >>> describe_value((2, "same"))
+    "(2, 'same')"
+    """
     if isinstance(value, np.ndarray):
         head = f"array of shape {value.shape}, dtype {value.dtype}"
         if value.size <= max_elements:
@@ -166,7 +216,20 @@ def type_name(value: Any) -> str:
 
 
 def compare_summaries(expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> str | None:
-    """None if two model summaries match layer by layer, else the first difference."""
+    """None if two model summaries match layer by layer, else the first difference.
+
+    The summaries are lists of :func:`~cnncourse.exercises.model_summary` rows.
+
+    Examples
+    --------
+    >>> dense = {"type": "Dense", "output_shape": [None, 2], "params": 10, "activation": "linear"}
+    >>> compare_summaries([dense], [dense]) is None
+    True
+    >>> compare_summaries([dense], [{**dense, "params": 12}])
+    'layer 1 (Dense): params should be 10, got 12'
+    >>> compare_summaries([dense], [dense, dense])
+    'expected 1 layers after the input, got 2'
+    """
     for i, (e, g) in enumerate(zip(expected, got, strict=False)):
         for key in ("type", "output_shape", "params", "activation"):
             if e[key] != g[key]:
@@ -319,6 +382,28 @@ def judge(
 
     ``expected`` is optional: ``expected(i)``, case ``i``'s output, for a function;
     ``expected()``, the reference's summary, for a model.
+
+    Examples
+    --------
+    A value answer:
+
+    >>> from cnncourse.exercises import Case, FunctionExercise, ValueExercise, exact
+    >>> q = ValueExercise("q_demo", lesson=0, title="Two plus two", points=1, answer=lambda: 4)
+    >>> judge(q, AnswerOutcome(FOUND, value=4)).message
+    'correct.'
+    >>> judge(q, AnswerOutcome(TIMED_OUT, seconds=5)).message
+    'timed out after 5 s.'
+
+    A function answer, one outcome per case (the first wrong one decides):
+
+    >>> inc = FunctionExercise(
+    ...     "inc", lesson=0, title="Add one", points=1, reference=lambda x: x + 1,
+    ...     compare=exact(), edge_cases=(Case((1,)), Case((2,))), n_random=0,
+    ... )
+    >>> calls = [CaseOutcome(RETURNED, 2), CaseOutcome(RETURNED, 4)]
+    >>> result = judge(inc, AnswerOutcome(FOUND, cases=calls), inc.cases())
+    >>> result.status, result.message
+    ('failed', 'wrong answer on case 2 of 2: expected 3, got 4')
     """
     if exercise.kind == FUNCTION:
         return judge_function(exercise, outcome, cases, expected)
