@@ -9,6 +9,8 @@ Prints the wall time, submissions per minute and the mean score.
 
 Run it with ``python benchmarks/grading_speed.py [--lesson 1] [--n 30] [--workers 2]``.
 The goal on a 2-core machine: 30 submissions of lesson 1 in 3 minutes or less.
+``--compare-isolation`` grades the class twice, through bubblewrap and without it
+(``CNNCOURSE_NO_BWRAP=1``), and prints the extra time per submission that isolation costs.
 """
 
 from __future__ import annotations
@@ -64,7 +66,11 @@ def main() -> None:
     parser.add_argument("--lesson", type=int, default=1)
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--compare-isolation", action="store_true")
     args = parser.parse_args()
+    if args.compare_isolation:
+        compare_isolation(args)
+        return
     with tempfile.TemporaryDirectory(prefix="grading-speed-") as tmp:
         folder = Path(tmp) / "submissions"
         folder.mkdir()
@@ -91,6 +97,47 @@ def main() -> None:
     if args.n == 30 and args.workers == 2:
         verdict = "met" if seconds <= GOAL_SECONDS else "NOT met"
         print(f"goal (30 submissions in <= {GOAL_SECONDS} s with 2 workers): {verdict}")
+
+
+def _one_class(args: argparse.Namespace, isolated: bool) -> tuple[float, list]:
+    from cnncourse.grading import isolation
+
+    isolation.availability.cache_clear()
+    os.environ.pop("CNNCOURSE_NO_BWRAP", None)
+    if not isolated:
+        os.environ["CNNCOURSE_NO_BWRAP"] = "1"
+    with tempfile.TemporaryDirectory(prefix="grading-speed-") as tmp:
+        folder = Path(tmp) / "submissions"
+        folder.mkdir()
+        make_class(args.lesson, args.n, folder)
+        start = time.perf_counter()
+        results, _ = grade_class(
+            [folder], Path(tmp) / "out", Settings(seed=1, workers=args.workers), progress=False
+        )
+        return time.perf_counter() - start, results
+
+
+def compare_isolation(args: argparse.Namespace) -> None:
+    """The same class graded with and without bubblewrap, one after the other."""
+    from cnncourse.grading import isolation
+
+    if isolation.availability() != "bubblewrap":
+        print(f"no comparison: isolation here is {isolation.availability()}")
+        return
+    rows = {}
+    for isolated in (True, False, True, False):
+        seconds, results = _one_class(args, isolated)
+        ran = [r.seconds for r in results if r.runs]
+        rows.setdefault(isolated, []).append((seconds, sum(ran) / max(len(ran), 1)))
+    for isolated, runs in rows.items():
+        name = "bubblewrap" if isolated else "no isolation"
+        text = ", ".join(f"{wall:.1f} s wall ({per:.2f} s per submission)" for wall, per in runs)
+        print(f"{name:13s}: {text}")
+    mean = {k: sum(p for _, p in v) / len(v) for k, v in rows.items()}
+    print(
+        f"isolation costs {mean[True] - mean[False]:+.2f} s per submission "
+        f"({args.n} lesson-{args.lesson} submissions, {args.workers} at a time)"
+    )
 
 
 if __name__ == "__main__":

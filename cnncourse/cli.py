@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+__all__ = ["main"]
+
 
 def _generate(args: argparse.Namespace) -> int:
     from .notebooks import MarkerError, generate
@@ -90,8 +92,8 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
         "--lesson",
         type=_positive(int),
         default=None,
-        help="grade with this lesson's exercises (default: the notebook's metadata, "
-        "else its NN_ file name prefix)",
+        help="grade every notebook with this lesson's exercises (default: its NN_ file name "
+        "prefix, else the lesson of most of the class; a notebook's metadata never decides)",
     )
 
 
@@ -171,6 +173,19 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``cnncourse ARGV`` (``sys.argv[1:]`` by default); its exit code.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     try:
+    ...         main(["--help"])
+    ...     except SystemExit as exc:
+    ...         print("exit", exc.code)
+    >>> out.getvalue().splitlines()[-1]
+    'exit 0'
+    """
     parser = argparse.ArgumentParser(
         prog="cnncourse",
         description="Tools for the CNN course: lessons, builds, checks, grading.",

@@ -105,3 +105,81 @@ def course_results(out):
     solutions = {k: v for k, v in results.items() if k[:2].isdigit() and not k.endswith("-2")}
     lessons = {k[:-2]: v for k, v in results.items() if k.endswith("-2")}
     return solutions, lessons
+
+
+#: The secret seed of the attacks' run (a word to look for where it must not be).
+ATTACK_SEED = 918273645
+
+
+@pytest.fixture(scope="session")
+def attacks(tmp_path_factory):
+    """The hostile notebooks of tests/submissions/attacks.py and ``correct``, graded in one run
+    by a grader in its own process, with a TCP and a unix socket listening, a secret file
+    beside them: a dict of what the tests look at."""
+    import json
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import uuid
+
+    from submissions.attacks import build_attacks
+
+    root = tmp_path_factory.mktemp("attacks")
+    outside = root / "outside"
+    outside.mkdir()
+    secret = outside / "secret.txt"
+    word = "SECRET-" + uuid.uuid4().hex
+    secret.write_text(word)
+    tcp = socket.create_server(("127.0.0.1", 0))
+    unix = socket.socket(socket.AF_UNIX)
+    unix_path = root / "s.sock"
+    unix.bind(str(unix_path))
+    unix.listen()
+    contacts = []
+
+    def listen(server):
+        server.settimeout(0.5)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            contacts.append(server.family)
+            conn.close()
+
+    stop = threading.Event()
+    threads = [threading.Thread(target=listen, args=(s,), daemon=True) for s in (tcp, unix)]
+    for t in threads:
+        t.start()
+    token = f"{3000 + uuid.uuid4().int % 1000}.{uuid.uuid4().int % 10**6:06d}"
+    out = root / "out"
+    ctx = dict(outside=outside, secret=secret, port=tcp.getsockname()[1], unix=unix_path,
+               out=out, token=token)  # fmt: skip
+    students = build_attacks(root / "submissions", ctx)
+    wrapper = (
+        "import resource, sys\n"
+        "from cnncourse.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "sys.exit(code)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper, "grade", str(root / "submissions"), "--out", str(out),
+         "--workers", "2", "--seed", str(ATTACK_SEED), "--exercise-timeout", "5",
+         "--cell-timeout", "30", "--timeout", "120", "--quiet"],
+        capture_output=True, text=True, cwd=root, timeout=900,
+    )  # fmt: skip
+    import time
+
+    time.sleep(2)  # a daemon that survived would have written by now
+    csv_text = (out / "grades.csv").read_text(encoding="utf-8") if out.exists() else ""
+    stop.set()
+    maxrss = next(
+        (int(line.split()[1]) for line in proc.stdout.splitlines() if line.startswith("MAXRSS")),
+        None,
+    )
+    data = json.loads((out / "grades.json").read_text()) if (out / "grades.json").exists() else {}
+    return dict(proc=proc, out=out, students=students, word=word, outside=outside,
+                contacts=contacts, token=token, maxrss_kb=maxrss, data=data,
+                csv=csv_text)  # fmt: skip

@@ -147,14 +147,17 @@ def test_same_seed_same_grades_another_seed_other_cases(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_lesson_comes_from_metadata_then_file_name_then_option(tmp_path):
+def test_the_lesson_comes_from_the_option_then_file_name_then_the_class(tmp_path):
     nb = tiny_notebook(tmp_path / "in" / "x.ipynb", lesson=None)
     nb.rename(tmp_path / "in" / "01_bob.ipynb")
     tiny_notebook(tmp_path / "in" / "carl.ipynb", lesson=None)
     run_cli("grade", tmp_path / "in", "--out", tmp_path / "out", "--quiet", "--seed", 1)
     _, results = by_student(tmp_path / "out")
     assert results["01_bob"]["lesson"] == 1 and results["01_bob"]["total"] == 5
-    assert results["carl"]["failed"] and "--lesson" in results["carl"]["error"]
+    assert results["carl"]["lesson"] == 1 and results["carl"]["total"] == 5  # the class's
+    run_cli("grade", tmp_path / "in" / "carl.ipynb", "--out", tmp_path / "o1", "--quiet")
+    carl = by_student(tmp_path / "o1")[1]["carl"]
+    assert carl["failed"] and "--lesson" in carl["error"]  # alone, nothing says
     run_cli("grade", tmp_path / "in" / "carl.ipynb", "--out", tmp_path / "o2", "--quiet",
             "--lesson", 1)  # fmt: skip
     assert by_student(tmp_path / "o2")[1]["carl"]["total"] == 5

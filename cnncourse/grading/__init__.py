@@ -13,6 +13,7 @@ file per student.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from .grader import (
     Submission,
     SubmissionResult,
     apply_roster,
+    assign_lessons,
     find_submissions,
     grade_all,
     new_seed,
@@ -41,12 +43,14 @@ __all__ = [
     "Submission",
     "SubmissionResult",
     "apply_roster",
+    "assign_lessons",
     "check_notebook",
     "console_report",
     "feedback_markdown",
     "find_submissions",
     "grade_all",
     "grade_class",
+    "isolation_note",
     "new_seed",
     "read_roster",
     "summary_line",
@@ -81,7 +85,16 @@ def grade_class(
 
     Returns the results (in the order found) and the seconds it took. Raises
     GradingError for the grader's own problems: no submissions, a bad roster, an
-    output folder that cannot be written.
+    output folder that cannot be written. Each notebook is graded as the lesson
+    :func:`assign_lessons` gives it; how notebooks are isolated is said once
+    (:func:`isolation_note`) and written to ``grades.json``.
+
+    Examples
+    --------
+    >>> grade_class(["no/such/folder"], None, Settings(seed=1), progress=False)
+    Traceback (most recent call last):
+    ...
+    cnncourse.grading.grader.GradingError: no such file or folder: 'no/such/folder'
     """
     from .. import __version__
     from .report import ProgressBar, prepare_output
@@ -99,6 +112,8 @@ def grade_class(
         raise GradingError(f"no submissions (*.ipynb) found in {', '.join(map(str, paths))}")
     if out is not None:
         prepare_output(out)  # fail before grading, not after
+    submissions = assign_lessons(submissions, settings.lesson, warn)
+    isolation = isolation_note(warn)
     grader = Grader(settings, exercises)
     bar = ProgressBar(len(submissions)) if progress else None
     results = grade_all(grader, submissions, bar.update if bar else None)
@@ -108,15 +123,56 @@ def grade_class(
         warn(f"this system did not apply these limits to the notebooks: {', '.join(missing)}")
     if out is not None:
         write_outputs(
-            out, results, settings, __version__, seconds, _exercise_table(grader), started
+            out,
+            results,
+            settings,
+            __version__,
+            seconds,
+            _exercise_table(grader),
+            started,
+            isolation,
         )
     return results, seconds
+
+
+def isolation_note(warn: Callable[[str], None]) -> str:
+    """How submissions are isolated on this machine; said once (on stderr, or as a warning).
+
+    Examples
+    --------
+    >>> note = isolation_note(lambda text: None)
+    >>> note == "bubblewrap" or note.startswith("none (")
+    True
+    """
+    from . import isolation
+
+    note = isolation.availability()
+    root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if note == "bubblewrap":
+        who = " as unprivileged uids" if root else ""
+        print(f"isolation: bubblewrap (each notebook in its own namespaces{who})", file=sys.stderr)
+        if root:
+            warn("grading as root: the notebooks' processes switch to unprivileged uids")
+    else:
+        warn(
+            f"isolation: {note}: notebooks can read files outside their folder, reach "
+            "the network and see other processes (see the README's Limitations)"
+        )
+        if root:
+            warn("grading as root without isolation: the notebooks run as root too")
+    return note
 
 
 def check_notebook(
     path: str | Path, settings: Settings | None = None, exercises: list | None = None
 ) -> SubmissionResult:
-    """Grade one notebook on the visible cases (the student's own check)."""
+    """Grade one notebook on the visible cases (the student's own check).
+
+    Examples
+    --------
+    >>> check_notebook("no_such.ipynb").error
+    'the file cannot be read: No such file or directory'
+    """
     from ..exercises import VISIBLE_SEED
 
     settings = settings or Settings(seed=VISIBLE_SEED, workers=1)

@@ -36,18 +36,41 @@ import numpy as np
 
 from ..exercises._verdict import type_name
 
+__all__ = [
+    "Budget",
+    "CorruptData",
+    "Unsupported",
+    "contains_unsupported",
+    "decode",
+    "encode",
+    "read_bytes",
+    "read_json",
+    "save_arrays",
+]
+
+
 #: The largest file (JSON or .npy) the grader reads back from a submission's folder.
 MAX_FILE_BYTES = 64 * 2**20
 #: The most array elements one encoded value may hold in all.
 MAX_ELEMENTS = 4_000_000
 MAX_DEPTH = 32
+#: The most bytes of ``.npy`` files one result (all its values) may have the grader load.
+MAX_RESULT_BYTES = 64 * 2**20
+#: The most list, tuple and dict items one result may hold in all.
+MAX_ITEMS = 1_000_000
 #: Array kinds that travel: bool, signed and unsigned integers, floats, complex, strings.
 ARRAY_KINDS = "biufcUS"
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,120}\.npy$")
 
 
 class Unsupported:
-    """What the grader holds for a returned object that is not plain data: its type's name."""
+    """What the grader holds for a returned object that is not plain data: its type's name.
+
+    Examples
+    --------
+    >>> Unsupported('Model')
+    <a Model object, not plain data>
+    """
 
     def __init__(self, type_name: str) -> None:
         self.type_name = str(type_name)[:200]
@@ -63,11 +86,27 @@ class Unsupported:
 
 
 class CorruptData(ValueError):
-    """A result file that is missing, too large, a link, or not in the format above."""
+    """A result file that is missing, too large, a link, or not in the format above.
+
+    Examples
+    --------
+    >>> raise CorruptData('x.json is missing')
+    Traceback (most recent call last):
+    ...
+    cnncourse.grading.codec.CorruptData: x.json is missing
+    """
 
 
 def contains_unsupported(value: Any) -> Unsupported | None:
-    """The first :class:`Unsupported` inside a decoded value, else None."""
+    """The first :class:`Unsupported` inside a decoded value, else None.
+
+    Examples
+    --------
+    >>> contains_unsupported([1, (2, Unsupported('Model'))])
+    <a Model object, not plain data>
+    >>> contains_unsupported([1, 2]) is None
+    True
+    """
     if isinstance(value, Unsupported):
         return value
     if isinstance(value, (list, tuple)):
@@ -156,6 +195,12 @@ def encode(value: Any, folder: str | Path, prefix: str = "v") -> tuple[Any, dict
     """The JSON tree of ``value`` and the arrays to save beside it, by file name.
 
     Array files are named ``{prefix}{n}.npy``; nothing is written (see :func:`save`).
+
+        Examples
+        --------
+        >>> tree, files = encode((1, np.arange(3)), '.')
+        >>> tree, list(files)
+        ({'$tuple': [1, {'$array': 'v0.npy'}]}, ['v0.npy'])
     """
     encoder = _Encoder(Path(folder), prefix)
     tree = encoder.encode(value)
@@ -163,13 +208,22 @@ def encode(value: Any, folder: str | Path, prefix: str = "v") -> tuple[Any, dict
 
 
 def save_arrays(folder: str | Path, files: dict[str, np.ndarray]) -> None:
-    """Write each array with ``np.save(..., allow_pickle=False)``."""
+    """Write each array with ``np.save(..., allow_pickle=False)``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_arrays(folder, {'a.npy': np.zeros(2)})
+    ...     decode({'$array': 'a.npy'}, folder).tolist()
+    [0.0, 0.0]
+    """
     for name, array in files.items():
         with open(Path(folder) / name, "wb") as f:
             np.lib.format.write_array(f, array, allow_pickle=False)
 
 
-def write_json(path: str | Path, data: Any) -> None:
+def _write_json(path: str | Path, data: Any) -> None:
     """Write ``data`` as JSON to ``path`` atomically (a temporary file, then a rename)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
@@ -182,7 +236,16 @@ def write_json(path: str | Path, data: Any) -> None:
 
 
 def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """A regular file's bytes; CorruptData for a link, a device, a pipe or a file over ``limit``."""
+    """A regular file's bytes; CorruptData for a link, a device, a pipe or a file over ``limit``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = Path(folder, 'a.txt').write_bytes(b'hi')
+    ...     read_bytes(Path(folder, 'a.txt'))
+    b'hi'
+    """
     path = Path(path)
     try:
         info = os.lstat(path)
@@ -207,7 +270,16 @@ def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
 
 
 def read_json(path: str | Path, limit: int = MAX_FILE_BYTES) -> Any:
-    """``json.loads`` of a file read with :func:`read_bytes`; CorruptData if it is not JSON."""
+    """``json.loads`` of a file read with :func:`read_bytes`; CorruptData if it is not JSON.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = Path(folder, 'a.json').write_text('[1, 2]')
+    ...     read_json(Path(folder, 'a.json'))
+    [1, 2]
+    """
     data = read_bytes(path, limit)
     try:
         return json.loads(data.decode("utf-8"))
@@ -215,8 +287,61 @@ def read_json(path: str | Path, limit: int = MAX_FILE_BYTES) -> Any:
         raise CorruptData(f"{Path(path).name} is not valid JSON: {exc}") from None
 
 
-def load_array(path: str | Path) -> np.ndarray:
+class Budget:
+    """What the rest of one result may still make the grader load: each file once, and in all
+    at most ``elements`` array elements, ``nbytes`` bytes of files, ``items`` container items.
+
+    Examples
+    --------
+    >>> budget = Budget(elements=10)
+    >>> budget.take_elements(4); budget.elements
+    6
+    >>> budget.take_elements(7)
+    Traceback (most recent call last):
+    ...
+    cnncourse.grading.codec.CorruptData: the result holds too many array elements
+    """
+
+    def __init__(
+        self,
+        elements: int = MAX_ELEMENTS,
+        nbytes: int = MAX_RESULT_BYTES,
+        items: int = MAX_ITEMS,
+    ) -> None:
+        self.elements, self.nbytes, self.items = elements, nbytes, items
+        self.files: set[str] = set()
+
+    def take_elements(self, n: int) -> None:
+        """Spend ``n`` array elements; CorruptData past the budget."""
+        self.elements -= int(n)
+        if self.elements < 0:
+            raise CorruptData("the result holds too many array elements")
+
+    def take_items(self, n: int) -> None:
+        """Spend ``n`` container items; CorruptData past the budget."""
+        self.items -= int(n)
+        if self.items < 0:
+            raise CorruptData("the result holds too many list items")
+
+    def take_file(self, name: str, size: int) -> None:
+        """Spend a file of ``size`` bytes; CorruptData for one seen before or past the budget."""
+        if name in self.files:
+            raise CorruptData(f"{name} is referenced more than once")
+        self.files.add(name)
+        self.nbytes -= int(size)
+        if self.nbytes < 0:
+            raise CorruptData("the result's files are too large in all")
+
+
+def _load_array(path: str | Path, budget: Budget | None = None) -> np.ndarray:
     """An array from a ``.npy`` file, checked before it is loaded, never unpickled."""
+    path = Path(path)
+    if budget is not None:
+        try:
+            size = os.lstat(path).st_size
+        except OSError:
+            size = 0  # read_bytes says why
+        budget.take_file(path.name, size)
     data = read_bytes(path)
     stream = io.BytesIO(data)
     fmt = np.lib.format
@@ -235,6 +360,8 @@ def load_array(path: str | Path) -> np.ndarray:
             count *= int(n)
         if count > MAX_ELEMENTS or count * dtype.itemsize != len(data) - stream.tell():
             raise ValueError("the header does not match the file's size")
+        if budget is not None:
+            budget.take_elements(count)
         array = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, TypeError, OSError, EOFError, SyntaxError) as exc:
         raise CorruptData(f"{Path(path).name} is not a valid .npy file: {exc}") from None
@@ -243,27 +370,45 @@ def load_array(path: str | Path) -> np.ndarray:
     return array
 
 
-def decode(tree: Any, folder: str | Path, depth: int = 0) -> Any:
-    """The value a JSON tree stands for, loading its arrays from ``folder``."""
+def decode(tree: Any, folder: str | Path, depth: int = 0, budget: Budget | None = None) -> Any:
+    """The value a JSON tree stands for, loading its arrays from ``folder``.
+
+    ``budget`` (shared by every value of one result; a fresh :class:`Budget` if None)
+    bounds what the tree can make the grader load; CorruptData past it.
+
+    Examples
+    --------
+    >>> decode({"$tuple": [1, "a", {"$ellipsis": True}]}, ".")
+    (1, 'a', Ellipsis)
+    >>> decode([[0] * 6], ".", budget=Budget(items=5))
+    Traceback (most recent call last):
+    ...
+    cnncourse.grading.codec.CorruptData: the result holds too many list items
+    """
+    if budget is None:
+        budget = Budget()
     if depth > MAX_DEPTH + 2:
         raise CorruptData("value nested too deeply")
     if tree is None or isinstance(tree, (bool, int, float, str)):
         return tree
     if isinstance(tree, list):
-        return [decode(v, folder, depth + 1) for v in tree]
+        budget.take_items(len(tree))
+        return [decode(v, folder, depth + 1, budget) for v in tree]
     if isinstance(tree, dict) and len(tree) == 1:
         ((tag, body),) = tree.items()
         if tag == "$tuple" and isinstance(body, list):
-            return tuple(decode(v, folder, depth + 1) for v in body)
+            budget.take_items(len(body))
+            return tuple(decode(v, folder, depth + 1, budget) for v in body)
         if tag == "$dict" and isinstance(body, list):
+            budget.take_items(len(body))
             out = {}
             for item in body:
                 if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
                     raise CorruptData("malformed $dict")
-                out[item[0]] = decode(item[1], folder, depth + 1)
+                out[item[0]] = decode(item[1], folder, depth + 1, budget)
             return out
         if tag in ("$array", "$scalar") and isinstance(body, str) and _FILE_NAME.match(body):
-            array = load_array(Path(folder) / body)
+            array = _load_array(Path(folder) / body, budget)
             if tag == "$scalar":
                 if array.ndim != 0:
                     raise CorruptData("a $scalar file must hold a 0-d array")

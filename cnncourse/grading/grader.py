@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -38,6 +39,7 @@ from ..exercises import (
 )
 from ..exercises._verdict import FUNCTION, RETURNED
 from . import sandbox
+from ._summary import valid_summary
 from .codec import contains_unsupported
 from .notebook import (
     NotebookError,
@@ -49,9 +51,43 @@ from .notebook import (
 )
 from .protocol import CORRUPT, FOUND, KILLED, MISSING, REFERENCE
 
+__all__ = [
+    "ExerciseResult",
+    "Grader",
+    "GradingError",
+    "Settings",
+    "Submission",
+    "SubmissionResult",
+    "answer_outcome",
+    "apply_roster",
+    "assign_lessons",
+    "find_submissions",
+    "grade_all",
+    "new_seed",
+    "read_roster",
+]
+
+
+#: The longest message and details of one exercise's verdict in the feedback (a notebook's
+#: strings are echoed there: they must not carry much).
+MAX_MESSAGE, MAX_DETAILS = 600, 3000
+
+
+def _capped(text: str, limit: int) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 16] + " ... (cut short)"
+
 
 class GradingError(Exception):
-    """A problem of the grader's own (not of a submission): a bad roster, no submissions..."""
+    """A problem of the grader's own (not of a submission): a bad roster, no submissions...
+
+    Examples
+    --------
+    >>> raise GradingError('no submissions')
+    Traceback (most recent call last):
+    ...
+    cnncourse.grading.grader.GradingError: no submissions
+    """
 
 
 # --------------------------------------------------------------------------- submissions
@@ -59,16 +95,23 @@ class GradingError(Exception):
 
 @dataclass(frozen=True)
 class Submission:
-    """One notebook to grade and whose it is."""
+    """One notebook to grade, whose it is and, once chosen, the lesson it is graded as.
+
+    Examples
+    --------
+    >>> Submission(Path("ann.ipynb"), "ann").lesson is None
+    True
+    """
 
     path: Path
     student: str
+    lesson: int | None = None  # set by assign_lessons; None: the name's, else the metadata's
 
 
 _SAFE = re.compile(r"[^\w.@+-]+")
 
 
-def safe_name(text: str) -> str:
+def _safe_name(text: str) -> str:
     """``text`` usable as a file name: no separators, no leading dot, not empty."""
     name = _SAFE.sub("_", text.strip()).lstrip(".+-@")  # no hidden files, no CSV formulas
     return name[:120] or "student"
@@ -82,6 +125,14 @@ def find_submissions(paths: Sequence[str | Path]) -> list[Submission]:
     folder's name for ``alice/01_images.ipynb`` (a lesson's file name in a folder per
     student). Names that collide get ``-2``, ``-3``... Raises GradingError for a path
     that does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = Path(folder, 'ann.ipynb').write_text('{}')
+    ...     [s.student for s in find_submissions([folder])]
+    ['ann']
     """
     found: list[tuple[Path, str]] = []
     for given in paths:
@@ -105,7 +156,7 @@ def find_submissions(paths: Sequence[str | Path]) -> list[Submission]:
         if resolved in seen:
             continue
         seen.add(resolved)
-        base = safe_name(student)
+        base = _safe_name(student)
         name, n = base, 1
         while name.lower() in used:
             n += 1
@@ -116,7 +167,16 @@ def find_submissions(paths: Sequence[str | Path]) -> list[Submission]:
 
 
 def read_roster(path: str | Path) -> dict[str, str]:
-    """A roster CSV (columns ``file`` and ``student``) as {file: student}."""
+    """A roster CSV (columns ``file`` and ``student``) as {file: student}.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = Path(folder, 'r.csv').write_text('file,student\\nann.ipynb,Ann Lee\\n')
+    ...     read_roster(Path(folder, 'r.csv'))
+    {'ann.ipynb': 'Ann Lee'}
+    """
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
@@ -141,6 +201,12 @@ def apply_roster(
     A roster's ``file`` is matched against the end of each submission's path: a file
     name (``ann.ipynb``), a path inside the submissions' folder (``ann/01_images.ipynb``)
     or an absolute path. An entry that matches several submissions is ambiguous and skipped.
+
+    Examples
+    --------
+    >>> subs = [Submission(Path('ann.ipynb'), 'ann')]
+    >>> [s.student for s in apply_roster(subs, {'ann.ipynb': 'Ann Lee'}, print)]
+    ['Ann_Lee']
     """
     names: dict[int, str] = {}
     for file, student in roster.items():
@@ -166,7 +232,7 @@ def apply_roster(
         if student is None:
             warn(f"{sub.path} is not in the roster: graded as {sub.student!r}")
             student = sub.student
-        base = name = safe_name(student)
+        base = name = _safe_name(student)
         n = 1
         while name.lower() in used:
             n += 1
@@ -174,7 +240,64 @@ def apply_roster(
         if name != base:
             warn(f"two submissions for {student!r}: {sub.path} is graded as {name!r}")
         used.add(name.lower())
-        out.append(Submission(sub.path, name))
+        out.append(Submission(sub.path, name, sub.lesson))
+    return out
+
+
+def assign_lessons(
+    submissions: list[Submission], forced: int | None, warn: Callable[[str], None]
+) -> list[Submission]:
+    """Each submission with the lesson it is graded as: the instructor's, never the notebook's.
+
+    ``forced`` (``--lesson``) wins for all; else a file's ``NN_`` prefix; else the lesson of
+    most of the class. A notebook whose metadata (or name) says otherwise gets a warning
+    naming it.
+
+    Examples
+    --------
+    >>> subs = [Submission(Path("01_a.ipynb"), "a"), Submission(Path("01_b.ipynb"), "b")]
+    >>> [s.lesson for s in assign_lessons(subs, None, print)]
+    [1, 1]
+    >>> [s.lesson for s in assign_lessons(subs, 2, print)]
+    01_a.ipynb: its file name says lesson 1; graded as lesson 2 (--lesson)
+    01_b.ipynb: its file name says lesson 1; graded as lesson 2 (--lesson)
+    [2, 2]
+    """
+    own = []
+    for sub in submissions:
+        try:
+            meta = read_notebook(sub.path).lesson
+        except NotebookError:
+            meta = None
+        own.append((lesson_from_name(sub.path), meta))
+    votes = Counter(name if name is not None else meta for name, meta in own)
+    votes.pop(None, None)
+    majority = votes.most_common(1)[0][0] if votes else None
+    out = []
+    for sub, (name, meta) in zip(submissions, own, strict=True):
+        if forced is not None:
+            lesson = forced
+            for what, said in (("file name", name), ("metadata", meta)):
+                if said is not None and said != forced:
+                    warn(
+                        f"{sub.path}: its {what} says lesson {said}; graded as lesson {forced} "
+                        "(--lesson)"
+                    )
+        elif name is not None:
+            lesson = name
+            if meta is not None and meta != name:
+                warn(
+                    f"{sub.path}: its metadata says lesson {meta}, its file name lesson {name}; "
+                    f"graded as lesson {name}"
+                )
+        else:
+            lesson = majority
+            if meta is not None and meta != majority:
+                warn(
+                    f"{sub.path}: its metadata says lesson {meta}; graded as lesson {majority}, "
+                    "the lesson of the rest of the class (use --lesson to choose)"
+                )
+        out.append(Submission(sub.path, sub.student, lesson))
     return out
 
 
@@ -183,7 +306,14 @@ def apply_roster(
 
 @dataclass
 class ExerciseResult:
-    """The verdict on one exercise of one submission."""
+    """The verdict on one exercise of one submission.
+
+    Examples
+    --------
+    >>> r = ExerciseResult('to_bgr', 'Swap', 'function', 'passed', 1, 1, 'passed all 9 cases.')
+    >>> r.passed, r.report()
+    (True, '✅ to_bgr (1/1): passed all 9 cases.')
+    """
 
     id: str
     title: str
@@ -208,7 +338,14 @@ class ExerciseResult:
 
 @dataclass
 class SubmissionResult:
-    """Everything about one graded submission."""
+    """Everything about one graded submission.
+
+    Examples
+    --------
+    >>> r = SubmissionResult('ann', 'ann.ipynb', 1)
+    >>> r.total, r.failed
+    (0, False)
+    """
 
     student: str
     file: str
@@ -247,7 +384,13 @@ class SubmissionResult:
 
 @dataclass
 class Settings:
-    """How to grade: the seed and the limits (see ``cnncourse grade --help``)."""
+    """How to grade: the seed and the limits (see ``cnncourse grade --help``).
+
+    Examples
+    --------
+    >>> Settings(seed=1, workers=2).n_workers
+    2
+    """
 
     seed: int
     timeout: float = sandbox.DEFAULT_LIMITS.timeout
@@ -263,7 +406,13 @@ class Settings:
 
 
 def new_seed() -> int:
-    """A fresh secret seed (never the visible one)."""
+    """A fresh secret seed (never the visible one).
+
+    Examples
+    --------
+    >>> new_seed() != VISIBLE_SEED
+    True
+    """
     while True:
         seed = secrets.randbelow(2**31)
         if seed != VISIBLE_SEED:
@@ -306,6 +455,12 @@ class Grader:
 
     ``exercises`` replaces the registry's exercises of every lesson (for tests of
     exercises not in the course yet); by default each notebook gets its lesson's.
+
+    Examples
+    --------
+    >>> grader = Grader(Settings(seed=1))
+    >>> grader.limits().timeout == Settings(seed=1).timeout
+    True
     """
 
     def __init__(self, settings: Settings, exercises: list[Exercise] | None = None) -> None:
@@ -339,11 +494,15 @@ class Grader:
             notebook_error = None
         except NotebookError as exc:
             notebook, notebook_error = None, str(exc)
-        lesson = self.settings.lesson
-        if lesson is None and notebook is not None:
-            lesson = notebook.lesson
+        # the instructor's choice (assign_lessons), --lesson, the file name; the notebook's
+        # own metadata only when nothing else says
+        lesson = submission.lesson
+        if lesson is None:
+            lesson = self.settings.lesson
         if lesson is None:
             lesson = lesson_from_name(submission.path)
+        if lesson is None and notebook is not None:
+            lesson = notebook.lesson
         result.lesson = lesson
         plan = self.plan(lesson) if lesson is not None else None
         if plan is not None and not plan.exercises:
@@ -407,8 +566,8 @@ class Grader:
             status,
             points,
             exercise.points,
-            message,
-            details,
+            _capped(message, MAX_MESSAGE),
+            _capped(details, MAX_DETAILS),
         )
 
     def _missing(self, exercise: Exercise, spec: dict, cells: list[str], outcome) -> str:
@@ -445,7 +604,7 @@ class Grader:
                 "not your own function.",
             )
         if isinstance(exercise, ModelExercise) and answer == FOUND:
-            if not _valid_summary(raw.get("summary")):
+            if not valid_summary(raw.get("summary")):
                 return self._result(exercise, ERROR, "the model's summary could not be read.")
 
         def expected(*index: int) -> Any:
@@ -464,7 +623,13 @@ class Grader:
 
 def answer_outcome(raw: dict[str, Any], timeout: float) -> AnswerOutcome:
     """A result read back from a submission's process (:func:`.sandbox._read_result`) as the
-    outcome the inline check records in its own process; ``timeout`` is the exercise's limit."""
+    outcome the inline check records in its own process; ``timeout`` is the exercise's limit.
+
+    Examples
+    --------
+    >>> answer_outcome({'answer': 'found', 'value': 42}, 10.0).value
+    42
+    """
     answer = raw["answer"]
     if answer != FOUND:
         return AnswerOutcome(
@@ -493,35 +658,18 @@ def answer_outcome(raw: dict[str, Any], timeout: float) -> AnswerOutcome:
     return AnswerOutcome(FOUND, value=value, not_plain=odd.type_name if odd is not None else "")
 
 
-def _valid_summary(summary: Any) -> bool:
-    if not isinstance(summary, list):
-        return False
-    for row in summary:
-        if not isinstance(row, dict) or set(row) != {
-            "type",
-            "output_shape",
-            "params",
-            "activation",
-        }:
-            return False
-        shape = row["output_shape"]
-        if not isinstance(row["type"], str) or type(row["params"]) is not int:
-            return False
-        if row["activation"] is not None and not isinstance(row["activation"], str):
-            return False
-        if shape is not None and not (
-            isinstance(shape, list) and all(d is None or type(d) is int for d in shape)
-        ):
-            return False
-    return True
-
-
 def grade_all(
     grader: Grader,
     submissions: Iterable[Submission],
     on_result: Callable[[SubmissionResult], None] | None = None,
 ) -> list[SubmissionResult]:
-    """Grade submissions ``grader.settings.n_workers`` at a time; results in input order."""
+    """Grade submissions ``grader.settings.n_workers`` at a time; results in input order.
+
+    Examples
+    --------
+    >>> grade_all(Grader(Settings(seed=1)), [])
+    []
+    """
     submissions = list(submissions)
     results: dict[int, SubmissionResult] = {}
     with ThreadPoolExecutor(max_workers=grader.settings.n_workers) as pool:

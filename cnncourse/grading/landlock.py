@@ -34,6 +34,12 @@ _WRITES = (
     | (1 << 11)  # MAKE_BLOCK
     | (1 << 12)  # MAKE_SYM
 )
+
+__all__ = [
+    "abi_version",
+    "restrict",
+]
+
 _REFER, _TRUNCATE = 1 << 13, 1 << 14  # ABI 2, ABI 3
 _SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
 
@@ -52,7 +58,13 @@ class _PathBeneathAttr(ctypes.Structure):
 
 
 def abi_version() -> int:
-    """The kernel's Landlock ABI version, 0 where there is none."""
+    """The kernel's Landlock ABI version, 0 where there is none.
+
+    Examples
+    --------
+    >>> abi_version() >= 0
+    True
+    """
     if not sys.platform.startswith("linux"):
         return 0
     try:
@@ -65,7 +77,13 @@ def abi_version() -> int:
 
 
 def restrict(writable: list[str], devices: bool = True) -> bool:
-    """Allow writes only beneath ``writable`` (and to devices); True if the kernel applied it."""
+    """Allow writes only beneath ``writable`` (and to devices); True if the kernel applied it.
+
+    Examples
+    --------
+    >>> callable(restrict)  # irreversible: not applied to this process here
+    True
+    """
     abi = abi_version()
     if abi < 1:
         return False

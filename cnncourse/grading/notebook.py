@@ -15,6 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "AnswerSite",
+    "Notebook",
+    "NotebookError",
+    "find_answers",
+    "find_definition",
+    "lesson_from_name",
+    "python_source",
+    "read_notebook",
+]
+
+
 #: The largest notebook the grader reads (notebooks with many figures are a few MB).
 MAX_NOTEBOOK_BYTES = 100 * 2**20
 _LESSON_PREFIX = re.compile(r"^(\d{1,2})_")
@@ -25,12 +37,26 @@ PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 
 
 class NotebookError(ValueError):
-    """A submission that is not a readable Jupyter notebook."""
+    """A submission that is not a readable Jupyter notebook.
+
+    Examples
+    --------
+    >>> raise NotebookError('the file is empty')
+    Traceback (most recent call last):
+    ...
+    cnncourse.grading.notebook.NotebookError: the file is empty
+    """
 
 
 @dataclass
 class Notebook:
-    """The parts of a notebook the grader uses."""
+    """The parts of a notebook the grader uses.
+
+    Examples
+    --------
+    >>> Notebook(['x = 1'], {'cnncourse': {'lesson': 2}}).lesson
+    2
+    """
 
     cells: list[str]  # the source of every code cell, in order
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -56,6 +82,15 @@ def read_notebook(path: str | Path) -> Notebook:
     """The code cells and metadata of the notebook at ``path`` (nbformat 4, or 3).
 
     Raises NotebookError, with the reason, for anything that is not a notebook.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder, 'a.ipynb')
+    ...     _ = path.write_text('{"cells": [{"cell_type": "code", "source": "x = 1"}]}')
+    ...     read_notebook(path).cells
+    ['x = 1']
     """
     path = Path(path)
     try:
@@ -93,7 +128,13 @@ def read_notebook(path: str | Path) -> Notebook:
 
 
 def lesson_from_name(path: str | Path) -> int | None:
-    """The lesson number from a ``NN_name.ipynb`` file name, else None."""
+    """The lesson number from a ``NN_name.ipynb`` file name, else None.
+
+    Examples
+    --------
+    >>> lesson_from_name('03_padding.ipynb'), lesson_from_name('ann.ipynb')
+    (3, None)
+    """
     match = _LESSON_PREFIX.match(Path(path).name)
     return int(match.group(1)) if match else None
 
@@ -104,6 +145,11 @@ def python_source(source: str) -> str | None:
     A cell that parses as Python is returned unchanged (magics do not parse).
 
     None for a cell magic whose body is not Python (``%%bash``, ``%%html``, ...).
+
+    Examples
+    --------
+    >>> python_source('%matplotlib inline\\nx = 1')
+    'pass\\nx = 1'
     """
     lines = source.split("\n")
     first = lines[0].strip() if lines else ""
@@ -127,7 +173,13 @@ def python_source(source: str) -> str | None:
 
 @dataclass
 class AnswerSite:
-    """Where a notebook answers one exercise."""
+    """Where a notebook answers one exercise.
+
+    Examples
+    --------
+    >>> AnswerSite('to_bgr', 3).name
+    'to_bgr'
+    """
 
     name: str | None  # the global that holds the answer, if the check names one
     cell: int | None  # the index (among code cells) of the cell with the check or the def
@@ -140,6 +192,11 @@ def find_answers(cells: list[str]) -> dict[str, AnswerSite]:
     on an expression (``check.<id>(6 * 7)``) gives no name (the runner then
     uses the value the check received). The last check of an id wins. Cells
     that do not parse are searched for the text ``check.<id>(`` only.
+
+    Examples
+    --------
+    >>> find_answers(['f = check.to_bgr(f)'])['to_bgr']
+    AnswerSite(name='f', cell=0)
     """
     sites: dict[str, AnswerSite] = {}
     for index, source in enumerate(cells):
@@ -167,7 +224,13 @@ def find_answers(cells: list[str]) -> dict[str, AnswerSite]:
 
 
 def find_definition(cells: list[str], name: str) -> int | None:
-    """The index of the last cell that defines ``name`` (``def name`` or ``name = ...``)."""
+    """The index of the last cell that defines ``name`` (``def name`` or ``name = ...``).
+
+    Examples
+    --------
+    >>> find_definition(['x = 1', 'def f():\\n    pass'], 'f')
+    1
+    """
     pattern = re.compile(rf"^\s*(def\s+{re.escape(name)}\b|{re.escape(name)}\s*=[^=])", re.M)
     found = None
     for index, source in enumerate(cells):

@@ -21,9 +21,26 @@ from typing import Any, TextIO
 from ..exercises import ERROR, FAILED, icon
 from .grader import GradingError, Settings, SubmissionResult
 
+__all__ = [
+    "ProgressBar",
+    "console_report",
+    "feedback_markdown",
+    "prepare_output",
+    "summary_line",
+    "write_outputs",
+]
+
 
 def prepare_output(folder: str | Path) -> Path:
-    """Create ``folder`` (and ``feedback/`` in it) and make sure files can be written there."""
+    """Create ``folder`` (and ``feedback/`` in it) and make sure files can be written there.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     prepare_output(Path(folder, 'out')).name
+    'out'
+    """
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -41,7 +58,7 @@ def prepare_output(folder: str | Path) -> Path:
     return folder
 
 
-def write_atomic(path: str | Path, text: str) -> None:
+def _write_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -74,7 +91,14 @@ def _cell(text: str, limit: int = 140) -> str:
 
 
 def feedback_markdown(result: SubmissionResult, version: str, when: str | None = None) -> str:
-    """The feedback a student reads: score, a table of exercises, then what went wrong."""
+    """The feedback a student reads: score, a table of exercises, then what went wrong.
+
+    Examples
+    --------
+    >>> r = SubmissionResult('ann', 'ann.ipynb', 1)
+    >>> '**Score: 0 / 0**' in feedback_markdown(r, '0.1')
+    True
+    """
     when = when or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lesson = f"lesson {result.lesson}" if result.lesson is not None else "unknown lesson"
     lines = [
@@ -123,7 +147,13 @@ def feedback_markdown(result: SubmissionResult, version: str, when: str | None =
 
 
 def console_report(result: SubmissionResult) -> str:
-    """The plain-text report ``cnncourse check`` prints."""
+    """The plain-text report ``cnncourse check`` prints.
+
+    Examples
+    --------
+    >>> console_report(SubmissionResult('ann', 'ann.ipynb', 1)).splitlines()[0]
+    'ann.ipynb (lesson 1)'
+    """
     lesson = f"lesson {result.lesson}" if result.lesson is not None else "unknown lesson"
     lines = [f"{result.file} ({lesson})", ""]
     if result.error:
@@ -139,7 +169,7 @@ def console_report(result: SubmissionResult) -> str:
 # --------------------------------------------------------------------------- tables
 
 
-def exercise_columns(results: Sequence[SubmissionResult]) -> list[str]:
+def _exercise_columns(results: Sequence[SubmissionResult]) -> list[str]:
     """Every exercise id in the results, in lesson order, each once."""
     columns: list[str] = []
     for result in sorted(results, key=lambda r: r.lesson if r.lesson is not None else 10**6):
@@ -149,9 +179,9 @@ def exercise_columns(results: Sequence[SubmissionResult]) -> list[str]:
     return columns
 
 
-def grades_csv(results: Sequence[SubmissionResult]) -> str:
+def _grades_csv(results: Sequence[SubmissionResult]) -> str:
     """One row per student: ``student``, one column per exercise id, ``total``, ``max``."""
-    columns = exercise_columns(results)
+    columns = _exercise_columns(results)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", *columns, "total", "max"])
@@ -162,7 +192,7 @@ def grades_csv(results: Sequence[SubmissionResult]) -> str:
     return out.getvalue()
 
 
-def summary(results: Sequence[SubmissionResult], seconds: float) -> dict[str, Any]:
+def _summary(results: Sequence[SubmissionResult], seconds: float) -> dict[str, Any]:
     n = len(results)
     totals = [r.total for r in results]
     maxima = [r.max_points for r in results]
@@ -177,8 +207,14 @@ def summary(results: Sequence[SubmissionResult], seconds: float) -> dict[str, An
 
 
 def summary_line(results: Sequence[SubmissionResult], seconds: float) -> str:
-    """``graded 30 submissions in 95.2 s: mean 11.5/20; 2 submissions failed to run``."""
-    s = summary(results, seconds)
+    """``graded 30 submissions in 95.2 s: mean 11.5/20; 2 submissions failed to run``.
+
+    Examples
+    --------
+    >>> summary_line([SubmissionResult('ann', 'ann.ipynb', 1)], 1.0)
+    'graded 1 submission in 1.0 s: mean 0/0'
+    """
+    s = _summary(results, seconds)
     n = s["submissions"]
     maxima = {r.max_points for r in results}
     if len(maxima) <= 1:
@@ -193,18 +229,20 @@ def summary_line(results: Sequence[SubmissionResult], seconds: float) -> str:
     return text
 
 
-def grades_json(
+def _grades_json(
     results: Sequence[SubmissionResult],
     settings: Settings,
     version: str,
     seconds: float,
     exercises: dict[str, dict[str, Any]],
     started: str,
+    isolation: str = "",
 ) -> str:
     data = {
         "cnncourse_version": version,
         "seed": settings.seed,
         "started": started,
+        "isolation": isolation,
         "seconds": round(seconds, 2),
         "settings": {
             "timeout": settings.timeout,
@@ -214,7 +252,7 @@ def grades_json(
             "workers": settings.n_workers,
             "lesson": settings.lesson,
         },
-        "summary": summary(results, seconds),
+        "summary": _summary(results, seconds),
         "exercises": exercises,
         "submissions": [r.to_dict() for r in results],
     }
@@ -229,26 +267,44 @@ def write_outputs(
     seconds: float,
     exercises: dict[str, dict[str, Any]],
     started: str,
+    isolation: str = "",
 ) -> None:
-    """Write ``feedback/<student>.md`` for each result, then ``grades.json`` and ``grades.csv``."""
+    """Write ``feedback/<student>.md`` for each result, then ``grades.json`` and ``grades.csv``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_outputs(folder, [], Settings(seed=1), '0.1', 0.0, {}, 'now')
+    ...     sorted(p.name for p in Path(folder).iterdir())
+    ['feedback', 'grades.csv', 'grades.json']
+    """
     folder = prepare_output(folder)
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     for result in results:
-        write_atomic(
+        _write_atomic(
             folder / "feedback" / f"{result.student}.md", feedback_markdown(result, version, when)
         )
-    write_atomic(
+    _write_atomic(
         folder / "grades.json",
-        grades_json(results, settings, version, seconds, exercises, started),
+        _grades_json(results, settings, version, seconds, exercises, started, isolation),
     )
-    write_atomic(folder / "grades.csv", grades_csv(results))
+    _write_atomic(folder / "grades.csv", _grades_csv(results))
 
 
 # --------------------------------------------------------------------------- progress
 
 
 class ProgressBar:
-    """A text progress bar over submissions on stderr (one line each when not a terminal)."""
+    """A text progress bar over submissions on stderr (one line each when not a terminal).
+
+    Examples
+    --------
+    >>> import io
+    >>> bar = ProgressBar(1, io.StringIO())
+    >>> bar.update(SubmissionResult('ann', 'ann.ipynb', 1)); bar.done
+    1
+    """
 
     def __init__(self, total: int, stream: TextIO | None = None, width: int = 30) -> None:
         self.total, self.done, self.width = total, 0, width

@@ -1,7 +1,10 @@
-"""The process a submission runs in: ``python -m cnncourse.grading.runner JOB_FOLDER``.
+"""The process a submission runs in: ``python -I -c "...command_line(...)" ROOT UID JOB``.
 
-The grader starts one per submission, in a fresh working folder, and never
-runs a student's code in its own process. This runner
+The grader starts one per run of a submission (:mod:`.sandbox`; through bubblewrap
+where it can, :mod:`.isolation`), with a fresh job folder each time, and never
+runs a student's code in its own process. ``-I`` keeps the working folder, the
+user's site-packages and ``PYTHON*`` variables off ``sys.path``; as root, the
+first lines switch to the unprivileged ``UID``. This runner
 
 1. reads ``JOB_FOLDER/job.json`` and every case's inputs (before any student
    code runs, so nothing the notebook does can change them);
@@ -61,6 +64,13 @@ from .protocol import (
     TIMED_OUT,
 )
 
+__all__ = [
+    "command_line",
+    "main",
+    "run_exercise",
+]
+
+
 # Captured before any student code runs: a notebook that monkeypatches these
 # modules cannot change how this runner writes its results.
 _json_dump = json.dump
@@ -75,7 +85,7 @@ _is_ndarray_type = None  # set in main (numpy is imported there)
 CELL_FILE = "<code cell {}>"  # numbered from 1, as a reader counts code cells
 
 
-class GraderTimeout(BaseException):
+class _GraderTimeout(BaseException):
     """Raised by the timer when a cell or an exercise runs past its time limit.
 
     A BaseException, so ``except Exception`` in a student's code does not swallow it.
@@ -92,7 +102,7 @@ class _Progress:
 
 
 def _on_timer(signum, frame):  # noqa: ARG001 - the signal handler's signature
-    raise GraderTimeout()
+    raise _GraderTimeout()
 
 
 def _arm(seconds: float) -> None:
@@ -110,7 +120,7 @@ def _disarm() -> None:
 # --------------------------------------------------------------------------- limits
 
 
-def apply_limits(limits: dict[str, int]) -> list[str]:
+def _apply_limits(limits: dict[str, int]) -> list[str]:
     """Lower this process's resource limits (soft and hard); the names of those not applied."""
     missing = []
     try:
@@ -131,6 +141,10 @@ def apply_limits(limits: dict[str, int]) -> list[str]:
         lower("memory", resource.RLIMIT_AS, int(limits["memory_bytes"]))
     if limits.get("cpu_seconds"):
         lower("cpu", resource.RLIMIT_CPU, int(limits["cpu_seconds"]))
+    if limits.get("processes") and hasattr(resource, "RLIMIT_NPROC"):
+        lower("processes", resource.RLIMIT_NPROC, int(limits["processes"]))
+    elif limits:
+        missing.append("processes")
     if limits.get("file_bytes"):
         lower("file size", resource.RLIMIT_FSIZE, int(limits["file_bytes"]))
         if hasattr(signal, "SIGXFSZ"):  # a write past the limit fails instead of killing us
@@ -182,7 +196,7 @@ class _NoIPython:
         return lambda *args, **kwargs: None
 
 
-def make_namespace(silent_check: _SilentCheck) -> dict[str, Any]:
+def _make_namespace(silent_check: _SilentCheck) -> dict[str, Any]:
     """A fresh ``__main__`` module, as a kernel gives, with ``check`` silenced."""
     main = types.ModuleType("__main__")
     main.__dict__.update(
@@ -222,7 +236,7 @@ def _safe_text(value: Any, limit: int = 500) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def error_text(exc: BaseException, current: str = "") -> str:
+def _error_text(exc: BaseException, current: str = "") -> str:
     """The error's type and message, and the line of the notebook that raised it.
 
     ``current`` is the file name of the cell being run: its own top-level lines are
@@ -258,7 +272,7 @@ def _register_source(filename: str, source: str) -> None:
 # --------------------------------------------------------------------------- running
 
 
-def run_cells(cells: list[str | None], ns: dict, timeout: float, progress: _Progress) -> list:
+def _run_cells(cells: list[str | None], ns: dict, timeout: float, progress: _Progress) -> list:
     """Execute each cell; the errors, as ``{"cell": index, "error": text}``."""
     errors = []
     for index, source in enumerate(cells):
@@ -270,7 +284,7 @@ def run_cells(cells: list[str | None], ns: dict, timeout: float, progress: _Prog
         try:
             code = compile(source, filename, "exec")
         except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
-            errors.append({"cell": index, "error": error_text(exc, filename)})
+            errors.append({"cell": index, "error": _error_text(exc, filename)})
             continue
         try:
             _arm(timeout)
@@ -278,12 +292,12 @@ def run_cells(cells: list[str | None], ns: dict, timeout: float, progress: _Prog
                 exec(code, ns)
             finally:
                 _disarm()
-        except GraderTimeout:
+        except _GraderTimeout:
             errors.append({"cell": index, "error": f"timed out after {timeout:g} s"})
             # the grader skips this cell if it runs the notebook again
             progress(f"{STEP_TIMEOUT} {index}")
         except BaseException as exc:  # noqa: BLE001 - SystemExit and all: record, go on
-            errors.append({"cell": index, "error": error_text(exc, filename)})
+            errors.append({"cell": index, "error": _error_text(exc, filename)})
         finally:
             _disarm()
         _close_figures()
@@ -312,7 +326,7 @@ def _lookup(ns: dict, name: str | None, recorded: dict, exercise_id: str) -> Any
     return _MISSING
 
 
-def run_function(fn: Any, cases: list, timeout: float) -> tuple[dict, dict]:
+def _run_function(fn: Any, cases: list, timeout: float) -> tuple[dict, dict]:
     """Call ``fn`` on each case; the result's JSON and its array files."""
     result: dict[str, Any] = {"answer": FOUND, "outputs": [], "stopped": None}
     files: dict = {}
@@ -325,7 +339,7 @@ def run_function(fn: Any, cases: list, timeout: float) -> tuple[dict, dict]:
                 before = _fingerprint((args, kwargs))
                 try:
                     got = fn(*args, **kwargs)
-                except GraderTimeout:
+                except _GraderTimeout:
                     raise
                 except NotImplementedError:
                     result["stopped"] = {"case": case_index, "kind": NOT_IMPLEMENTED}
@@ -334,7 +348,7 @@ def run_function(fn: Any, cases: list, timeout: float) -> tuple[dict, dict]:
                     result["stopped"] = {
                         "case": case_index,
                         "kind": RAISED,
-                        "error": error_text(exc),
+                        "error": _error_text(exc),
                     }
                     break
                 changed = _fingerprint((args, kwargs)) != before
@@ -343,12 +357,12 @@ def run_function(fn: Any, cases: list, timeout: float) -> tuple[dict, dict]:
                 result["outputs"].append({"got": tree, "changed_input": changed})
         finally:
             _disarm()
-    except GraderTimeout:
+    except _GraderTimeout:
         result["stopped"] = {"case": case_index, "kind": TIMED_OUT}
     return result, files
 
 
-def run_model(answer: Any, timeout: float) -> tuple[dict, dict]:
+def _run_model(answer: Any, timeout: float) -> tuple[dict, dict]:
     """Build the model (if the answer is a function) and summarise it layer by layer."""
     try:
         _arm(timeout)
@@ -366,16 +380,22 @@ def run_model(answer: Any, timeout: float) -> tuple[dict, dict]:
             return {"answer": FOUND, "summary": tree}, files
         finally:
             _disarm()
-    except GraderTimeout:
+    except _GraderTimeout:
         return {"answer": TIMED_OUT}, {}
     except NotImplementedError:
         return {"answer": STUB}, {}
     except BaseException as exc:  # noqa: BLE001 - any error is feedback
-        return {"answer": RAISED, "error": error_text(exc)}, {}
+        return {"answer": RAISED, "error": _error_text(exc)}, {}
 
 
 def run_exercise(spec: dict, ns: dict, recorded: dict, cases: list, timeout: float):
-    """One exercise's result JSON and array files."""
+    """One exercise's result JSON and array files.
+
+    Examples
+    --------
+    >>> run_exercise({'id': 'q', 'kind': 'value', 'name': 'n'}, {'n': 42}, {}, [], 1.0)[0]
+    {'answer': 'found', 'value': 42}
+    """
     kind, exercise_id = spec["kind"], spec["id"]
     name = spec.get("name") or (exercise_id if kind == FUNCTION else None)
     answer = _lookup(ns, name, recorded, exercise_id)
@@ -390,19 +410,19 @@ def run_exercise(spec: dict, ns: dict, recorded: dict, cases: list, timeout: flo
         if module == "cnncourse" or module.startswith("cnncourse."):
             qualname = _safe_text(getattr(answer, "__qualname__", "?"), 200)
             return {"answer": REFERENCE, "where": f"{module}.{qualname}"}, {}
-        return run_function(answer, cases, timeout)
+        return _run_function(answer, cases, timeout)
     if kind == MODEL:
-        return run_model(answer, timeout)
+        return _run_model(answer, timeout)
     try:
         _arm(timeout)
         try:
             tree, files = _encode(answer, "", prefix="v")
         finally:
             _disarm()
-    except GraderTimeout:
+    except _GraderTimeout:
         return {"answer": TIMED_OUT}, {}
     except BaseException as exc:  # noqa: BLE001 - a value that cannot be read back
-        return {"answer": RAISED, "error": error_text(exc)}, {}
+        return {"answer": RAISED, "error": _error_text(exc)}, {}
     return {"answer": FOUND, "value": tree}, files
 
 
@@ -417,6 +437,13 @@ def _write_result(folder: Path, exercise_id: str, result: dict, files: dict) -> 
 
 
 def main(argv: list[str]) -> int:
+    """Run the job in the folder ``argv[0]`` (see the module's docstring); 0 when it is done.
+
+    Examples
+    --------
+    >>> callable(main)  # it runs a notebook: see tests/test_grading_runner.py
+    True
+    """
     global _is_ndarray_type
     import numpy as np
 
@@ -435,18 +462,19 @@ def main(argv: list[str]) -> int:
             cases[spec["id"]] = [
                 (tuple(codec.decode(a, folder)), codec.decode(k, folder)) for a, k in tree
             ]
-    missing = apply_limits(job.get("limits", {}))
+    missing = _apply_limits(job.get("limits", {}))
     if job.get("confine", True):
         from . import landlock
 
         # files may be written only in this submission's own temporary folder
-        if not landlock.restrict([str(job_folder.parent)]):
+        if not landlock.restrict([str(job_folder)]):
             missing.append("filesystem")
     progress(f"{STEP_LIMITS} " + (",".join(missing) or "all"))
+    os.chdir(job_folder / "work")  # the notebook's working folder (the runner's is "/")
 
     silent_check = _SilentCheck()
-    ns = make_namespace(silent_check)
-    errors = run_cells(job["cells"], ns, float(job["cell_timeout"]), progress)
+    ns = _make_namespace(silent_check)
+    errors = _run_cells(job["cells"], ns, float(job["cell_timeout"]), progress)
     with _open(results / f".{CELLS_FILE}.tmp", "w", encoding="utf-8") as f:
         _json_dump({"errors": errors}, f)
     _os_replace(results / f".{CELLS_FILE}.tmp", results / CELLS_FILE)
@@ -462,25 +490,33 @@ def main(argv: list[str]) -> int:
                 cases.get(spec["id"], []),
                 float(job["exercise_timeout"]),
             )
-        except GraderTimeout:
+        except _GraderTimeout:
             result, files = {"answer": TIMED_OUT}, {}
         except BaseException as exc:  # noqa: BLE001 - e.g. MemoryError while encoding
-            result, files = {"answer": RAISED, "error": error_text(exc)}, {}
+            result, files = {"answer": RAISED, "error": _error_text(exc)}, {}
         try:
             _write_result(results, spec["id"], result, files)
         except BaseException as exc:  # noqa: BLE001 - e.g. over the file size limit
-            _write_result(results, spec["id"], {"answer": RAISED, "error": error_text(exc)}, {})
+            _write_result(results, spec["id"], {"answer": RAISED, "error": _error_text(exc)}, {})
     progress(DONE)
     return 0
 
 
-if __name__ == "__main__":
-    from cnncourse.grading import runner as _runner  # the module under its own name
+def command_line(argv: list[str]) -> None:
+    """Run :func:`main` and end the process at once with its exit code.
 
-    code = _runner.main(sys.argv[1:])
+    The sandbox starts ``python -I -c "...; command_line(sys.argv[3:])" ROOT UID JOB``;
+    the exit skips atexit hooks and threads a notebook left behind.
+
+    Examples
+    --------
+    >>> callable(command_line)  # it ends the process: not called here
+    True
+    """
+    code = main(argv)
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
             stream.flush()
         except BaseException:  # noqa: BLE001 - a notebook may have replaced or closed it
             pass
-    _runner._real_exit(code)  # skip atexit hooks and threads a notebook left behind
+    _real_exit(code)

@@ -27,8 +27,8 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from . import codec
+from . import codec, isolation
 from .protocol import (
     CASES_FILE,
     CASES_FOLDER,
@@ -58,32 +58,43 @@ GRACE = 2.0
 POLL = 0.05
 MAX_RUNS = 4
 FILE_LIMIT_BYTES = 256 * 2**20
-#: Environment variables a submission's process inherits; everything else is left out.
-KEEP_ENV = (
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "LANG",
-    "LANGUAGE",
-    "LC_ALL",
-    "LC_CTYPE",
-    "TZ",
-    "SYSTEMROOT",
-    "LD_LIBRARY_PATH",
-    "VIRTUAL_ENV",
-    "CONDA_PREFIX",
-    "KERAS_BACKEND",
-    "KERAS_HOME",
-    "MPLCONFIGDIR",
-    "XDG_CACHE_HOME",
-    "XDG_CONFIG_HOME",
+#: The largest result JSON the grader reads (arrays travel in .npy files, not in it).
+MAX_RESULT_JSON_BYTES = 8 * 2**20
+#: Processes (threads included) one submission may have, where the limit can be set.
+MAX_PROCESSES = 256 + 8 * (os.cpu_count() or 1)
+#: What the runner's process starts with: ``python -I`` (no working folder, no user site,
+#: no PYTHON* variables on sys.path), then, as root, an unprivileged uid, before any import.
+_BOOT = (
+    "import os, sys\n"
+    "uid = int(sys.argv[2])\n"
+    "if uid >= 0:\n"
+    "    os.setgroups([]); os.setresgid(uid, uid, uid); os.setresuid(uid, uid, uid)\n"
+    "sys.path.append(sys.argv[1])\n"
+    "from cnncourse.grading.runner import command_line\n"
+    "command_line(sys.argv[3:])\n"
 )
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "Outcome",
+    "encode_cases",
+    "run_submission",
+]
+
+#: Environment variables passed on from the grader's (when set); nothing else is.
+KEEP_ENV = ("KERAS_BACKEND", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """The limits of one submission's process; its defaults are the grader's and the CLI's."""
+    """The limits of one submission's process; its defaults are the grader's and the CLI's.
+
+    Examples
+    --------
+    >>> Limits(timeout=30).cell_timeout
+    60.0
+    """
 
     timeout: float = 120.0  # seconds of wall time for the whole submission
     cell_timeout: float = 60.0  # seconds per notebook cell
@@ -97,7 +108,13 @@ DEFAULT_LIMITS = Limits()
 
 @dataclass
 class Outcome:
-    """What came back from a submission's process(es)."""
+    """What came back from a submission's process(es).
+
+    Examples
+    --------
+    >>> Outcome().error is None
+    True
+    """
 
     results: dict[str, dict[str, Any]] = field(default_factory=dict)  # exercise id -> result
     cell_errors: dict[int, str] = field(default_factory=dict)  # code cell index -> error
@@ -107,24 +124,30 @@ class Outcome:
     limits_missing: list[str] = field(default_factory=list)
 
 
-def _environment(limits: Limits, work: Path) -> dict[str, str]:
+def _environment(home: str, tmp: str, keras_home: str | None) -> dict[str, str]:
+    """The child's whole environment: nothing secret, no path of the grader's."""
     env = {key: os.environ[key] for key in KEEP_ENV if key in os.environ}
-    package_root = str(Path(__file__).resolve().parents[2])
-    extra = os.environ.get("PYTHONPATH")
-    env["PYTHONPATH"] = package_root + (os.pathsep + extra if extra else "")
     # no caps on math library threads: measured, OMP_NUM_THREADS=1 and the like made
     # grading 30 notebooks 2 at a time on 2 cores slower (71 s instead of 55 s)
     env.update(
+        PATH=os.pathsep.join(p for p in ("/usr/local/bin", "/usr/bin", "/bin")),
+        HOME=home,
         MPLBACKEND="Agg",
+        MPLCONFIGDIR=os.path.join(home, ".matplotlib"),
         TF_CPP_MIN_LOG_LEVEL="3",
-        PYTHONDONTWRITEBYTECODE="1",
-        PYTHONIOENCODING="utf-8",
         MALLOC_ARENA_MAX="2",  # glibc reserves 64 MB of address space per arena
         CUDA_VISIBLE_DEVICES="",  # CPU: a GPU context does not fit an address-space limit
-        TMPDIR=str(work),
-        TEMP=str(work),
-        TMP=str(work),
+        TMPDIR=tmp,
+        TEMP=tmp,
+        TMP=tmp,
     )
+    env.setdefault("LANG", "C.UTF-8")
+    if keras_home:
+        env["KERAS_HOME"] = keras_home
+    elif "KERAS_HOME" in os.environ:
+        env["KERAS_HOME"] = os.environ["KERAS_HOME"]
+    if os.name == "nt":  # pragma: no cover - Windows needs its own variables to start
+        env.update({k: v for k, v in os.environ.items() if k.upper() in ("SYSTEMROOT", "PATH")})
     return env
 
 
@@ -233,9 +256,14 @@ def _supervise(proc: subprocess.Popen, watch: _Watch, limits: Limits, deadline: 
             return reason
 
 
-def _read_result(folder: Path, exercise_id: str) -> dict[str, Any]:
-    """One exercise's result, its values decoded; CorruptData if anything is off."""
-    data = codec.read_json(folder / f"{exercise_id}.json")
+def _read_result(folder: Path, exercise_id: str, max_outputs: int = 1000) -> dict[str, Any]:
+    """One exercise's result, its values decoded; CorruptData if anything is off.
+
+    Everything in it shares one :class:`~.codec.Budget`; a function's result has at most
+    ``max_outputs`` outputs (its number of cases).
+    """
+    data = codec.read_json(folder / f"{exercise_id}.json", MAX_RESULT_JSON_BYTES)
+    budget = codec.Budget()
     if not isinstance(data, dict) or not isinstance(data.get("answer"), str):
         raise codec.CorruptData("the result is not a JSON object with an answer")
     arrays = folder / exercise_id
@@ -244,20 +272,22 @@ def _read_result(folder: Path, exercise_id: str) -> dict[str, Any]:
         if isinstance(data.get(key), str):
             out[key] = data[key][:2000]
     if "value" in data:
-        out["value"] = codec.decode(data["value"], arrays)
+        out["value"] = codec.decode(data["value"], arrays, budget=budget)
     if "summary" in data:
-        out["summary"] = codec.decode(data["summary"], arrays)
+        out["summary"] = codec.decode(data["summary"], arrays, budget=budget)
     if out["answer"] == "found" and "outputs" in data:
         outputs = data["outputs"]
         if not isinstance(outputs, list):
             raise codec.CorruptData("outputs is not a list")
+        if len(outputs) > max_outputs:
+            raise codec.CorruptData(f"{len(outputs)} outputs for {max_outputs} cases")
         out["outputs"] = []
         for item in outputs:
             if not isinstance(item, dict) or "got" not in item:
                 raise codec.CorruptData("an output without a value")
             out["outputs"].append(
                 {
-                    "got": codec.decode(item["got"], arrays),
+                    "got": codec.decode(item["got"], arrays, budget=budget),
                     "changed_input": item.get("changed_input") is True,
                 }
             )
@@ -280,7 +310,15 @@ def _read_result(folder: Path, exercise_id: str) -> dict[str, Any]:
 
 
 def encode_cases(cases: list) -> tuple[bytes, dict[str, np.ndarray]]:
-    """The JSON and arrays of a list of :class:`~cnncourse.exercises.Case` for the runner."""
+    """The JSON and arrays of a list of :class:`~cnncourse.exercises.Case` for the runner.
+
+    Examples
+    --------
+    >>> from cnncourse.exercises import Case
+    >>> tree, arrays = encode_cases([Case((np.zeros(2),), {})])
+    >>> tree, list(arrays)
+    (b'[[[{"$array": "c0a0.npy"}], {"$dict": []}]]', ['c0a0.npy'])
+    """
     trees, arrays = [], {}
     for i, case in enumerate(cases):
         args, files_a = codec.encode(list(case.args), "", prefix=f"c{i}a")
@@ -302,42 +340,75 @@ def run_submission(
     ``exercises`` are ``{"id", "kind", "name"}``; ``cases`` holds, for each function
     exercise, its encoded inputs (:func:`encode_cases`). Never raises for anything the
     submission does: problems are in the outcome.
+
+    Examples
+    --------
+    >>> spec = {'id': 'q', 'kind': 'value', 'name': 'x'}
+    >>> out = run_submission(['x = 6 * 7'], [spec], {}, Limits())
+    >>> out.results['q']['value'], out.error
+    (42, None)
     """
     outcome = Outcome()
     start = time.monotonic()
     deadline = start + limits.timeout
     root = Path(tempfile.mkdtemp(prefix="cnncourse-grade-"))
+    isolated = isolation.availability() == "bubblewrap"
+    privileged = hasattr(os, "geteuid") and os.geteuid() == 0
+    slot = _take_slot() if privileged and isolated else None
+    uid = isolation.uid_for_slot(slot) if slot is not None else -1
     try:
-        job, work = root / "job", root / "work"
-        (job / CASES_FOLDER).mkdir(parents=True)
-        work.mkdir()
-        for exercise_id, (tree, arrays) in cases.items():
-            folder = job / CASES_FOLDER / exercise_id
-            folder.mkdir()
-            (folder / CASES_FILE).write_bytes(tree)
-            codec.save_arrays(folder, arrays)
         skipped: dict[int, str] = {}  # cells left out of later runs, and why
         pending = list(exercises)
-        env = _environment(limits, work)
         cpu_seconds = int(math.ceil(limits.timeout * (os.cpu_count() or 1))) + 10
+        n_cases = {key: len(json.loads(tree)) for key, (tree, _) in cases.items()}
         for run in range(1, MAX_RUNS + 1):
             outcome.runs = run
-            results_name, progress_name = f"results{run}", f"progress{run}.log"
-            (job / progress_name).write_bytes(b"")
+            # a fresh job folder for each run: nothing the last run left there is read again
+            job = root / f"run{run}"
+            _job_folder(job, cases, uid)
             spec = {
                 "cells": [None if i in skipped else c for i, c in enumerate(cells)],
                 "exercises": pending,
                 "cell_timeout": limits.cell_timeout,
                 "exercise_timeout": limits.exercise_timeout,
-                "results": results_name,
-                "progress": progress_name,
+                "results": RESULTS,
+                "progress": PROGRESS,
                 "limits": {
                     "memory_bytes": int(limits.memory_mb) * 2**20,
                     "cpu_seconds": cpu_seconds,
                     "file_bytes": FILE_LIMIT_BYTES,
+                    # RLIMIT_NPROC counts a uid's processes: only where the uid is this run's
+                    "processes": MAX_PROCESSES if uid >= 0 else 0,
                 },
             }
             (job / JOB_FILE).write_text(json.dumps(spec), encoding="utf-8")
+            package_root = str(isolation.package_folder().parent)
+            boot = [
+                isolation.python(),
+                "-I",
+                "-B",
+                "-X",
+                "utf8",
+                "-c",
+                _BOOT,
+                package_root,
+                str(uid),
+            ]
+            if isolated:
+                home = f"{isolation.JOB}/home"
+                keras_home = isolation.KERAS_HOME if isolation.keras_datasets() else None
+                env = _environment(home, "/tmp", keras_home)
+                inner = [*boot, isolation.JOB]
+                full = isolation.bwrap_command(job, inner, env, privileged)
+                # bwrap's options (paths, environment) through a pipe: its command line, which
+                # the notebook sees as /proc/1/cmdline, holds only --args and the runner's
+                options = b"".join(a.encode() + b"\0" for a in full[1 : -len(inner)])
+                args_fd, _ = _pipe_with(options)
+                argv, env = [full[0], "--args", str(args_fd), *inner], {}
+                pass_fds = (args_fd,)
+            else:
+                env = _environment(str(job / "home"), str(job / "work"), None)
+                argv, pass_fds, args_fd = [*boot, str(job)], (), -1
             output = root / f"output{run}.txt"
             with open(output, "wb") as out:
                 kwargs: dict[str, Any] = {}
@@ -346,16 +417,19 @@ def run_submission(
                 else:  # pragma: no cover - Windows
                     kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "cnncourse.grading.runner", str(job)],
-                    cwd=work,
+                    argv,
+                    cwd=os.path.abspath(os.sep),  # not a folder the notebook can write
                     env=env,
                     stdin=subprocess.DEVNULL,
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     close_fds=True,
+                    pass_fds=pass_fds,
                     **kwargs,
                 )
-                watch = _Watch(job / progress_name)
+                if args_fd >= 0:
+                    os.close(args_fd)
+                watch = _Watch(job / PROGRESS)
                 try:
                     killed = _supervise(proc, watch, limits, deadline)
                 finally:
@@ -364,7 +438,7 @@ def run_submission(
                 skipped.setdefault(index, f"timed out after {limits.cell_timeout:g} s")
             if watch.limits and watch.limits != "all":
                 outcome.limits_missing = watch.limits.split(",")
-            results = job / results_name
+            results = job / RESULTS
             if (results / CELLS_FILE).exists():
                 try:
                     errors = codec.read_json(results / CELLS_FILE).get("errors", [])
@@ -379,7 +453,9 @@ def run_submission(
                 exercise_id = spec_["id"]
                 if (results / f"{exercise_id}.json").exists():
                     try:
-                        outcome.results[exercise_id] = _read_result(results, exercise_id)
+                        outcome.results[exercise_id] = _read_result(
+                            results, exercise_id, n_cases.get(exercise_id, 0)
+                        )
                     except (codec.CorruptData, RecursionError, MemoryError) as exc:
                         outcome.results[exercise_id] = {"answer": CORRUPT, "error": str(exc)}
             pending = [s for s in pending if s["id"] not in outcome.results]
@@ -435,7 +511,57 @@ def run_submission(
     finally:
         outcome.seconds = time.monotonic() - start
         shutil.rmtree(root, ignore_errors=True)
+        if slot is not None:
+            _give_slot(slot)
     return outcome
+
+
+RESULTS, PROGRESS = "results", "progress.log"
+_slots_lock = threading.Lock()
+_slots_used: set[int] = set()
+
+
+def _pipe_with(data: bytes) -> tuple[int, None]:
+    """The read end of a pipe that holds ``data`` (then end of file)."""
+    read, write = os.pipe()
+    try:
+        view = memoryview(data)
+        while view:  # a pipe holds 64 kB: bwrap's options are a few kB
+            view = view[os.write(write, view) :]
+    finally:
+        os.close(write)
+    return read, None
+
+
+def _take_slot() -> int:
+    """A worker slot no running submission has (so a uid of its own)."""
+    with _slots_lock:
+        slot = 0
+        while slot in _slots_used:
+            slot += 1
+        _slots_used.add(slot)
+        return slot
+
+
+def _give_slot(slot: int) -> None:
+    with _slots_lock:
+        _slots_used.discard(slot)
+
+
+def _job_folder(job: Path, cases: dict, uid: int) -> None:
+    """A run's folder: the cases' inputs, ``work/`` and ``home/``; owned by ``uid`` if >= 0."""
+    (job / CASES_FOLDER).mkdir(parents=True)
+    for name in ("work", "home", RESULTS):
+        (job / name).mkdir()
+    for exercise_id, (tree, arrays) in cases.items():
+        folder = job / CASES_FOLDER / exercise_id
+        folder.mkdir()
+        (folder / CASES_FILE).write_bytes(tree)
+        codec.save_arrays(folder, arrays)
+    (job / PROGRESS).write_bytes(b"")
+    if uid >= 0:  # the child's own uid writes its results; the cases stay the grader's
+        for path in (job / "work", job / "home", job / RESULTS, job / PROGRESS):
+            os.chown(path, uid, uid)
 
 
 def _is_step(step: str, word: str) -> bool:
