@@ -20,6 +20,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 __version__ = "0.1.0"
 
 _SUBMODULES = (
+    "autodiff",
+    "backprop",
     "cli",
     "data",
     "detection",
@@ -44,6 +46,8 @@ __all__ = ["__version__", *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
     from . import (  # noqa: F401
+        autodiff,
+        backprop,
         cli,
         data,
         detection,

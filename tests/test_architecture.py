@@ -27,6 +27,7 @@ LAYERS = {
     "pooling": 1,
     "images": 1,
     "metrics": 1,
+    "backprop": 1,
     "data": 2,  # datasets; its batches for Keras use the detection encodings
     "layers": 2,
     "models": 2,
@@ -34,6 +35,7 @@ LAYERS = {
     "train": 2,
     "explain": 2,
     "recipes": 2,
+    "autodiff": 2,
     "plot": 3,
     "exercises": 3,
     "env": 4,
