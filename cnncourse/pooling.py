@@ -14,7 +14,10 @@ array.
   largest *real* value of the window (padding with zeros would turn the maximum of
   an all-negative window into 0);
 - **average pooling** averages over the real cells only: a border window with 2
-  real cells out of 4 is the mean of those 2 (the count excludes the padding).
+  real cells out of 4 is the mean of those 2 (the count excludes the padding);
+- **L2 pooling** is the L2 norm of the window, ``sqrt(sum(window ** 2))``, as in
+  Goodfellow et al., *Deep Learning* §9.3 and PyTorch's ``LPPool2d`` (p = 2); the
+  padding adds nothing to the sum.
 
 Results are float32 when ``x`` is float32, else float64 (as :func:`ops.conv2d`).
 """
@@ -90,8 +93,10 @@ def _real_cells(size: int, pool: int, stride: int, pads: tuple[int, int]) -> np.
     return np.lib.stride_tricks.sliding_window_view(real, pool)[::stride].sum(axis=1)
 
 
-def _mean_pool(x4: np.ndarray, pool_size: Any, stride: Any, padding: Any) -> np.ndarray:
-    """Average pooling of a float (N, H, W, C) batch, padding left out of the means."""
+def _sum_pool(
+    x4: np.ndarray, pool_size: Any, stride: Any, padding: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Window sums of a float (N, H, W, C) batch and the real (unpadded) cells of each window."""
     pool, strides, pads = _window_args(x4, pool_size, stride, padding)
     xp = np.pad(x4, ((0, 0), *pads, (0, 0)))  # zeros: they add nothing to the sums
     sums = _windows(xp, pool, strides).sum(axis=(-2, -1))  # (N, H_out, W_out, C)
@@ -102,7 +107,7 @@ def _mean_pool(x4: np.ndarray, pool_size: Any, stride: Any, padding: Any) -> np.
             for w, p, s, pad in zip(x4.shape[1:3], pool, strides, pads, strict=True)
         )
     )
-    return sums / counts[None, :, :, None].astype(x4.dtype)
+    return sums, counts[None, :, :, None].astype(x4.dtype)
 
 
 # ---------------------------------------------------------------------------
@@ -182,18 +187,26 @@ def avg_pool2d(
            [1., 1.]])
     """
     x4, finish = _batch(x)
-    return finish(_mean_pool(x4, pool_size, stride, padding))
+    sums, counts = _sum_pool(x4, pool_size, stride, padding)
+    return finish(sums / counts)
 
 
 def l2_pool2d(x: Any, pool_size: Any = 2, stride: Any = None, padding: str = "valid") -> np.ndarray:
-    """L2 pooling: the root mean square of each window, channel by channel.
+    """L2 pooling: the L2 norm of each window, channel by channel.
 
-    ``sqrt(mean(window ** 2))``, normalised by the number of cells (like the mean
-    of :func:`avg_pool2d`, and with the same ``"same"`` rule: only real cells
-    count). The un-normalised L2 norm of the window, ``sqrt(sum(window ** 2))``
-    (Boureau et al. 2010; Goodfellow et al., *Deep Learning* §9.3), is this times
-    ``sqrt(number of cells)``. Keras has no L2 pooling layer; this equals
-    ``sqrt(AveragePooling2D(...)(x ** 2))``.
+    ``sqrt(sum(window ** 2))``, the definition of Goodfellow et al., *Deep
+    Learning* §9.3 (after Boureau et al., 2010) and of PyTorch's
+    ``LPPool2d(norm_type=2)``. With ``padding="same"`` the padding adds nothing to
+    the sum (only real cells count, as in :func:`avg_pool2d`).
+
+    The *root mean square* of the window, ``sqrt(mean(window ** 2))``, is another
+    normalisation found in some texts: it is this divided by ``sqrt(number of
+    cells)``. Only the root mean square lies between the mean and the maximum, and
+    only for non-negative windows (``mean <= rms <= max``); the norm is at least
+    the largest ``|x|`` of its window, so never below the maximum.
+
+    Keras has no L2 pooling layer: for ``padding="valid"`` this equals
+    ``sqrt(pool_h * pool_w * AveragePooling2D(...)(x ** 2))``.
 
     Parameters
     ----------
@@ -211,10 +224,13 @@ def l2_pool2d(x: Any, pool_size: Any = 2, stride: Any = None, padding: str = "va
     Examples
     --------
     >>> l2_pool2d(np.array([[3.0, -3.0], [-3.0, 3.0]]))  # the mean would be 0
+    array([[6.]])
+    >>> l2_pool2d(np.array([[3.0, -3.0], [-3.0, 3.0]])) / 2  # root mean square: / sqrt(4)
     array([[3.]])
     """
     x4, finish = _batch(x)
-    return finish(np.sqrt(_mean_pool(x4 * x4, pool_size, stride, padding)))
+    sums, _ = _sum_pool(x4 * x4, pool_size, stride, padding)
+    return finish(np.sqrt(sums))
 
 
 # ---------------------------------------------------------------------------

@@ -56,15 +56,60 @@ def test_max_and_avg_pool2d_match_keras(rng, n, h, w, c, pool_size, stride, padd
 
 
 @pytest.mark.parametrize(ARGS, POOL_CASES[::2])
-def test_l2_pool2d_is_the_square_root_of_keras_average_pooling_of_squares(
+def test_l2_pool2d_is_the_norm_of_each_window_as_a_keras_sum_of_squares(
     rng, n, h, w, c, pool_size, stride, padding
 ):
+    # sqrt(sum(x ** 2)) per window (Goodfellow et al. 9.3, PyTorch's LPPool2d): the window
+    # sums of one channel of x ** 2 are a convolution with a kernel of ones, which pads
+    # exactly as pooling does (zeros add nothing to the sums)
+    import keras
+
     x = rng.standard_normal((n, h, w, c))
-    kwargs = {"pool_size": pool_size, "strides": stride, "padding": padding}
-    expected = np.sqrt(keras_pool("AveragePooling2D", x**2, **kwargs))
+    pool = (pool_size, pool_size) if isinstance(pool_size, int) else pool_size
+    sums = keras.layers.Conv2D(
+        1,
+        pool,
+        strides=pool if stride is None else stride,
+        padding=padding,
+        use_bias=False,
+        kernel_initializer="ones",
+        dtype="float64",
+    )
+    squares = x**2
+    expected = np.sqrt(
+        np.concatenate(
+            [keras.ops.convert_to_numpy(sums(squares[..., k : k + 1])) for k in range(c)], axis=-1
+        )
+    )
     np.testing.assert_allclose(
         pooling.l2_pool2d(x, pool_size, stride, padding), expected, rtol=1e-12, atol=1e-12
     )
+
+
+@pytest.mark.parametrize(ARGS, [case for case in POOL_CASES if case[-1] == "valid"])
+def test_l2_pool2d_valid_is_sqrt_of_area_times_keras_average_of_squares(
+    rng, n, h, w, c, pool_size, stride, padding
+):
+    x = rng.standard_normal((n, h, w, c))
+    area = np.prod(pool_size) if isinstance(pool_size, tuple) else pool_size**2
+    kwargs = {"pool_size": pool_size, "strides": stride, "padding": padding}
+    expected = np.sqrt(area * keras_pool("AveragePooling2D", x**2, **kwargs))
+    np.testing.assert_allclose(
+        pooling.l2_pool2d(x, pool_size, stride, padding), expected, rtol=1e-12, atol=1e-12
+    )
+
+
+def test_l2_norm_rms_mean_and_max_ordering(rng):
+    # non-negative windows: mean <= root mean square <= max <= L2 norm
+    x = rng.uniform(0, 5, size=(1, 8, 8, 3))
+    mean, top = pooling.avg_pool2d(x, 2), pooling.max_pool2d(x, 2)
+    norm = pooling.l2_pool2d(x, 2)
+    rms = norm / 2.0  # sqrt(4 cells)
+    assert np.all(mean <= rms + 1e-12) and np.all(rms <= top + 1e-12)
+    assert np.all(top <= norm + 1e-12)
+    # signed windows: the root mean square can exceed the maximum
+    signed = np.array([[-5.0, 1.0], [1.0, 1.0]])
+    assert pooling.l2_pool2d(signed)[0, 0] / 2 > pooling.max_pool2d(signed)[0, 0]
 
 
 def test_same_padding_conventions_of_keras_pooling():
@@ -76,7 +121,7 @@ def test_same_padding_conventions_of_keras_pooling():
     )  # e.g. (-1 - 2 - 4 - 5) / 4, (-3 - 6) / 2, and -9 alone
     np.testing.assert_allclose(
         pooling.l2_pool2d(x, padding="same")[1, 1], 9.0
-    )  # one real cell: sqrt(81 / 1)
+    )  # one real cell: sqrt(81)
 
 
 @pytest.mark.parametrize("shape", [(2, 5, 6, 3), (5, 6, 3), (1, 1, 1, 4)])

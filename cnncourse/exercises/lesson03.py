@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import ops, shapes
-from ._core import Case, FunctionExercise, ValueExercise, close, each, exact
+from .. import shapes
+from ._core import Case, FunctionExercise, ValueExercise, each, exact
 
 __all__ = [
+    "EXAM_QUESTION",
     "EXERCISES",
     "LESSON",
     "conv_output_size",
-    "pad",
+    "exam_volume",
+    "pad_same",
     "q_exam_volume",
+    "q_receptive_field",
     "q_shape_quiz",
+    "receptive_field_answers",
+    "receptive_field_questions",
     "same_padding",
     "shape_answers",
     "shape_questions",
+    "stack_text",
+    "zero_pad_same",
 ]
 
 LESSON = 3
@@ -34,10 +41,34 @@ def _same_padding_case(rng: np.random.Generator) -> Case:
     return Case((int(rng.integers(1, 8)), int(rng.integers(1, 4)), int(rng.integers(1, 33))))
 
 
-def _pad_case(rng: np.random.Generator) -> Case:
-    height, width, channels = (int(v) for v in rng.integers(1, 5, size=3))
+def zero_pad_same(x: np.ndarray, kernel_size: int, stride: int) -> np.ndarray:
+    """Zero-pad the rows and columns of an (H, W, C) image as Keras's ``padding="same"``.
+
+    Rows and columns get their own (before, after) pads from
+    :func:`cnncourse.shapes.same_padding`: with a stride above 1 they depend on the
+    size of each axis, so an H x W image with H != W may get different pads on the
+    two axes. A *valid* convolution of the result is Keras's "same" convolution.
+
+    Examples
+    --------
+    >>> zero_pad_same(np.ones((5, 4, 1)), 2, 2)[..., 0]
+    array([[1., 1., 1., 1.],
+           [1., 1., 1., 1.],
+           [1., 1., 1., 1.],
+           [1., 1., 1., 1.],
+           [1., 1., 1., 1.],
+           [0., 0., 0., 0.]])
+    """
+    rows = shapes.same_padding(kernel_size, stride, x.shape[0])
+    columns = shapes.same_padding(kernel_size, stride, x.shape[1])
+    return np.pad(x, (rows, columns, (0, 0)))
+
+
+def _pad_same_case(rng: np.random.Generator) -> Case:
+    height, width = (int(v) for v in rng.integers(1, 10, size=2))
+    channels = int(rng.integers(1, 3))
     x = rng.integers(1, 10, size=(height, width, channels)).astype(np.float64)
-    return Case((x, int(rng.integers(0, 3))))
+    return Case((x, int(rng.integers(1, 6)), int(rng.integers(1, 4))))
 
 
 conv_output_size = FunctionExercise(
@@ -64,17 +95,39 @@ same_padding = FunctionExercise(
     arg_names=("kernel_size", "stride", "input_size"),
 )
 
-pad = FunctionExercise(
-    id="pad",
+pad_same = FunctionExercise(
+    id="pad_same",
     lesson=LESSON,
-    title="Zero padding around the spatial axes",
-    points=1,
-    reference=ops.pad,
-    generate=_pad_case,
-    edge_cases=(Case((np.ones((2, 2, 1)), 1)), Case((np.ones((1, 3, 2)), 0))),
-    compare=close(rtol=0, atol=0),
-    arg_names=("x", "padding"),
+    title='Pad an H x W image for a "same" convolution with any stride',
+    points=2,
+    reference=zero_pad_same,
+    generate=_pad_same_case,
+    edge_cases=(
+        Case((np.ones((5, 4, 1)), 2, 2)),  # rows and columns padded differently
+        Case((np.ones((3, 3, 2)), 3, 1)),
+        Case((np.ones((6, 7, 1)), 3, 2)),
+        Case((np.ones((2, 2, 1)), 1, 3)),  # nothing to pad
+    ),
+    compare=exact(),
+    arg_names=("x", "kernel_size", "stride"),
 )
+
+
+#: The classic exam question: an input volume, K filters of F x F, no padding, stride S.
+EXAM_QUESTION = {"size": 64, "depth": 3, "kernel_size": 5, "filters": 2, "padding": 0, "stride": 1}
+
+
+def exam_volume(question: dict[str, int] | None = None) -> tuple[int, int, int]:
+    """The output volume (H, W, K) of one exam question (by default :data:`EXAM_QUESTION`).
+
+    Examples
+    --------
+    >>> exam_volume()
+    (60, 60, 2)
+    """
+    q = EXAM_QUESTION if question is None else question
+    side = shapes.conv_output_size(q["size"], q["kernel_size"], q["stride"], q["padding"])
+    return (side, side, q["filters"])
 
 
 def shape_questions(seed: int = 3, n: int = 4) -> list[dict[str, int]]:
@@ -112,20 +165,70 @@ def shape_answers(seed: int = 3, n: int = 4) -> list[tuple[int, int, int]]:
     >>> shape_answers(seed=3, n=1)
     [(115, 115, 2)]
     """
-    out = []
-    for q in shape_questions(seed, n):
-        side = shapes.conv_output_size(q["size"], q["kernel_size"], q["stride"], q["padding"])
-        out.append((side, side, q["filters"]))
-    return out
+    return [exam_volume(q) for q in shape_questions(seed, n)]
+
+
+def receptive_field_questions(seed: int = 3, n: int = 3) -> list[list[dict[str, object]]]:
+    """Stacks of 3 to 5 layers (convolutions and max pooling, with strides).
+
+    Each layer is a dict with keys ``kind`` (``"conv"`` or ``"pool"``), ``kernel_size``
+    and ``stride``. Every stack has at least one stride above 1 before its last layer,
+    so the stride's effect on the layers after it matters.
+
+    Examples
+    --------
+    >>> stack_text(receptive_field_questions(seed=3, n=1)[0][:2])
+    'pool 2x2 stride 2 -> conv 1x1 stride 2'
+    """
+    rng = np.random.default_rng(seed)
+    stacks: list[list[dict[str, object]]] = []
+    while len(stacks) < n:
+        stack: list[dict[str, object]] = []
+        for _ in range(int(rng.integers(3, 6))):
+            if rng.random() < 0.3:
+                stack.append({"kind": "pool", "kernel_size": 2, "stride": 2})
+            else:
+                stack.append(
+                    {
+                        "kind": "conv",
+                        "kernel_size": int(rng.choice([1, 3, 3, 5, 7])),
+                        "stride": int(rng.choice([1, 1, 2])),
+                    }
+                )
+        if any(layer["stride"] > 1 for layer in stack[:-1]):
+            stacks.append(stack)
+    return stacks
+
+
+def stack_text(stack: list[dict[str, object]]) -> str:
+    """One line describing a stack of :func:`receptive_field_questions`."""
+    return " -> ".join(
+        f"{layer['kind']} {layer['kernel_size']}x{layer['kernel_size']} stride {layer['stride']}"
+        for layer in stack
+    )
+
+
+def receptive_field_answers(seed: int = 3, n: int = 3) -> list[int]:
+    """The receptive field (one axis, in input pixels) of a unit of each stack's last layer.
+
+    Examples
+    --------
+    >>> receptive_field_answers(seed=3, n=1)
+    [30]
+    """
+    return [
+        shapes.receptive_field([(layer["kernel_size"], layer["stride"]) for layer in stack])
+        for stack in receptive_field_questions(seed, n)
+    ]
 
 
 q_exam_volume = ValueExercise(
     id="q_exam_volume",
     lesson=LESSON,
-    title="64x64x3 input, two 5x5 filters, no padding, stride 1: the output volume",
+    title="The classic exam question: the output volume, with no padding",
     points=1,
-    answer=lambda: (shapes.conv_output_size(64, 5, 1, 0),) * 2 + (2,),
-    hint="(W - F + 2P) / S + 1 for each side; the depth is the number of filters",
+    answer=exam_volume,
+    hint="(W - F + 2P) / S + 1 for each side, with P = 0; the depth is the number of filters",
 )
 
 q_shape_quiz = ValueExercise(
@@ -138,4 +241,21 @@ q_shape_quiz = ValueExercise(
     hint="one (H, W, K) tuple per question, in order",
 )
 
-EXERCISES = [conv_output_size, same_padding, pad, q_exam_volume, q_shape_quiz]
+q_receptive_field = ValueExercise(
+    id="q_receptive_field",
+    lesson=LESSON,
+    title="Receptive fields through generated stacks of strided layers",
+    points=2,
+    answer=receptive_field_answers,
+    compare=each(),
+    hint="one int per stack; each layer adds (F - 1) x (the product of the strides before it)",
+)
+
+EXERCISES = [
+    same_padding,
+    pad_same,
+    conv_output_size,
+    q_exam_volume,
+    q_shape_quiz,
+    q_receptive_field,
+]

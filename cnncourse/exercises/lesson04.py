@@ -5,17 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from .. import pooling, shapes
-from ._core import Case, FunctionExercise, ValueExercise, choice, close, exact
+from ._core import Case, FunctionExercise, ValueExercise, choice, close, each
 
 __all__ = [
     "EXERCISES",
     "LESSON",
-    "avg_pool2d",
-    "global_avg_pool",
+    "avg_pool2d_same",
+    "average_pool_same",
     "max_pool2d",
+    "max_pool2d_same",
+    "max_pool_same",
     "q_invariance",
-    "q_pool_params",
-    "q_pooled_volume",
+    "q_stack_volume",
+    "stack_answers",
+    "stack_question",
+    "stack_text",
 ]
 
 LESSON = 4
@@ -28,6 +32,39 @@ def _pool_case(rng: np.random.Generator) -> Case:
     channels = int(rng.integers(1, 4))
     x = rng.integers(-9, 10, size=(height, width, channels)).astype(np.float64)
     return Case((x, pool_size, stride))
+
+
+def _same_case(rng: np.random.Generator) -> Case:
+    """Any sizes (the window may be larger than the image); values mostly negative."""
+    pool_size, stride = int(rng.integers(2, 5)), int(rng.integers(1, 4))
+    height, width = (int(v) for v in rng.integers(1, 9, size=2))
+    channels = int(rng.integers(1, 3))
+    x = rng.integers(-9, 4, size=(height, width, channels)).astype(np.float64)
+    return Case((x, pool_size, stride))
+
+
+def max_pool_same(x: np.ndarray, pool_size: int, stride: int) -> np.ndarray:
+    """Keras's ``MaxPooling2D(pool_size, stride, padding="same")`` of an (H, W, C) image.
+
+    Examples
+    --------
+    >>> max_pool_same(-np.ones((3, 3, 1)), 2, 2)[..., 0]  # -inf padding never wins
+    array([[-1., -1.],
+           [-1., -1.]])
+    """
+    return pooling.max_pool2d(x, pool_size, stride, padding="same")
+
+
+def average_pool_same(x: np.ndarray, pool_size: int, stride: int) -> np.ndarray:
+    """Keras's ``AveragePooling2D(pool_size, stride, padding="same")`` of an (H, W, C) image.
+
+    Examples
+    --------
+    >>> average_pool_same(np.ones((3, 3, 1)), 2, 2)[..., 0]  # padding not counted
+    array([[1., 1.],
+           [1., 1.]])
+    """
+    return pooling.avg_pool2d(x, pool_size, stride, padding="same")
 
 
 _grid = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.float64)[
@@ -46,59 +83,128 @@ max_pool2d = FunctionExercise(
     arg_names=("x", "pool_size", "stride"),
 )
 
-avg_pool2d = FunctionExercise(
-    id="avg_pool2d",
+max_pool2d_same = FunctionExercise(
+    id="max_pool2d_same",
     lesson=LESSON,
-    title="Average pooling, per channel, no padding",
+    title='Max pooling with "same" padding: what to pad with',
     points=2,
-    reference=pooling.avg_pool2d,
-    generate=_pool_case,
-    edge_cases=(Case((_grid, 2, 2)), Case((_grid, 2, 1))),
+    reference=max_pool_same,
+    generate=_same_case,
+    edge_cases=(
+        Case((-_grid[:3], 2, 2)),  # all negative: a padded 0 would win
+        Case((-np.ones((3, 3, 1)), 2, 2)),
+        Case((-_grid, 3, 2)),
+        Case((_grid - 9, 4, 3)),
+    ),
+    compare=close(rtol=0, atol=1e-12),
+    arg_names=("x", "pool_size", "stride"),
+)
+
+avg_pool2d_same = FunctionExercise(
+    id="avg_pool2d_same",
+    lesson=LESSON,
+    title='Average pooling with "same" padding: the padding left out of the count',
+    points=2,
+    reference=average_pool_same,
+    generate=_same_case,
+    edge_cases=(
+        Case((np.ones((3, 3, 1)), 2, 2)),  # every mean is 1
+        Case((_grid[:3], 2, 2)),
+        Case((np.ones((5, 4, 2)), 3, 2)),
+        Case((_grid, 4, 3)),
+    ),
     compare=close(rtol=1e-9, atol=1e-12),
     arg_names=("x", "pool_size", "stride"),
 )
 
 
-def _global_case(rng: np.random.Generator) -> Case:
-    height, width, channels = (int(v) for v in rng.integers(1, 6, size=3))
-    return Case((rng.integers(-9, 10, size=(height, width, channels)).astype(np.float64),))
+# --------------------------------------------------------------------------- the exam stack
 
 
-global_avg_pool = FunctionExercise(
-    id="global_avg_pool",
+def stack_question(seed: int = 4) -> dict[str, object]:
+    """An input volume and a stack of 4 to 5 layers: convolutions and max pooling.
+
+    Keys: ``input`` (H, W, C) and ``layers``, a list of dicts with ``kind``
+    (``"conv"`` or ``"pool"``), ``size`` (kernel or pool size), ``stride``,
+    ``padding`` (``"valid"`` or ``"same"``) and, for a convolution, ``filters``.
+    At least one convolution and one pooling layer; every layer fits its input.
+
+    Examples
+    --------
+    >>> question = stack_question(seed=4)
+    >>> question["input"], len(question["layers"])
+    ((150, 150, 3), 5)
+    """
+    rng = np.random.default_rng(seed)
+    while True:
+        side = int(rng.choice([64, 96, 100, 128, 150, 227]))
+        volume = (side, side, int(rng.choice([1, 3])))
+        layers, size = [], side
+        for _ in range(int(rng.integers(4, 6))):
+            if layers and rng.random() < 0.35:  # the first layer is a convolution
+                layer = {
+                    "kind": "pool",
+                    "size": int(rng.choice([2, 2, 3])),
+                    "stride": 2,
+                    "padding": str(rng.choice(["valid", "same"])),
+                }
+            else:
+                layer = {
+                    "kind": "conv",
+                    "size": int(rng.choice([1, 3, 3, 5, 7])),
+                    "stride": int(rng.choice([1, 1, 2])),
+                    "padding": str(rng.choice(["valid", "same"])),
+                    "filters": int(rng.choice([8, 16, 32, 64])),
+                }
+            if layer["padding"] == "valid" and layer["size"] > size:
+                break
+            size = shapes.conv_output_size(size, layer["size"], layer["stride"], layer["padding"])
+            layers.append(layer)
+        kinds = {layer["kind"] for layer in layers}
+        if len(layers) >= 4 and kinds == {"conv", "pool"}:
+            return {"input": volume, "layers": layers}
+
+
+def stack_text(question: dict[str, object]) -> str:
+    """The question of :func:`stack_question`, one line per layer."""
+    h, w, c = question["input"]
+    lines = [f"input {h}x{w}x{c}"]
+    for number, layer in enumerate(question["layers"], start=1):
+        k, s, p = layer["size"], layer["stride"], layer["padding"]
+        if layer["kind"] == "conv":
+            what = f"{layer['filters']} filters of {k}x{k}"
+        else:
+            what = f"max pooling {k}x{k}"
+        lines.append(f"{number}. {what}, stride {s}, padding {p!r}")
+    return "\n".join(lines)
+
+
+def stack_answers(seed: int = 4) -> list[tuple[int, int, int]]:
+    """The volume (H, W, C) after each layer of :func:`stack_question`.
+
+    Examples
+    --------
+    >>> stack_answers(seed=4)[0]
+    (75, 75, 64)
+    """
+    question = stack_question(seed)
+    h, w, c = question["input"]
+    volumes = []
+    for layer in question["layers"]:
+        h, w = shapes.conv_output_size((h, w), layer["size"], layer["stride"], layer["padding"])
+        c = layer.get("filters", c)
+        volumes.append((h, w, c))
+    return volumes
+
+
+q_stack_volume = ValueExercise(
+    id="q_stack_volume",
     lesson=LESSON,
-    title="Global average pooling: one number per channel",
-    points=1,
-    reference=pooling.global_avg_pool,
-    generate=_global_case,
-    edge_cases=(Case((_grid,)), Case((np.ones((1, 1, 3)),))),
-    compare=close(rtol=1e-9, atol=1e-12),
-    arg_names=("x",),
-)
-
-q_pool_params = ValueExercise(
-    id="q_pool_params",
-    lesson=LESSON,
-    title="How many trainable parameters does a 2x2 max-pooling layer have?",
-    points=1,
-    answer=lambda: 0,
-    hint="look at count_params() of a MaxPooling2D layer",
-)
-
-
-def _pooled_volume() -> tuple[int, int, int]:
-    side = shapes.conv_output_size(32, 2, stride=2)
-    return (side, side, 12)
-
-
-q_pooled_volume = ValueExercise(
-    id="q_pooled_volume",
-    lesson=LESSON,
-    title="A 32x32x12 volume after 2x2 max pooling with stride 2",
-    points=1,
-    answer=_pooled_volume,
-    compare=exact(),
-    hint="pooling works on each channel separately; the output-size formula applies",
+    title="The volume after each layer of a generated conv/pool stack",
+    points=2,
+    answer=stack_answers,
+    compare=each(),
+    hint="one (H, W, C) per layer; pooling keeps the depth, a convolution sets it to its filters",
 )
 
 q_invariance = ValueExercise(
@@ -118,9 +224,8 @@ q_invariance = ValueExercise(
 
 EXERCISES = [
     max_pool2d,
-    avg_pool2d,
-    global_avg_pool,
-    q_pool_params,
-    q_pooled_volume,
+    max_pool2d_same,
+    avg_pool2d_same,
+    q_stack_volume,
     q_invariance,
 ]

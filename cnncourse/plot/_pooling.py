@@ -87,7 +87,7 @@ def pooling(
                     linewidth=2.5,
                 )
             )
-    labels = {"max": "max", "average": "average", "l2": "L2 (root mean square)"}
+    labels = {"max": "max", "average": "average", "l2": "L2 norm (root of the sum of squares)"}
     for ax, kind, out in zip(axes[1:], kinds, outputs, strict=True):
         pixel_grid(
             out, ax=ax, title=labels[kind], cmap="Greys", vmin=array.min(), vmax=array.max() * 3
