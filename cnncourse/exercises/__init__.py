@@ -17,19 +17,11 @@ exercise it returns whether the answer is right. The verdict comes from
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import re
 from typing import Any
 
-from . import (
-    lesson00,
-    lesson01,
-    lesson02,
-    lesson03,
-    lesson04,
-    lesson05,
-    lesson06,
-    lesson07,
-    lesson08,
-)
 from ._core import (
     ERROR,
     FAILED,
@@ -77,21 +69,20 @@ __all__ = [
     "judge",
     "REGISTRY",
     "check",
+    "LESSON_MODULES",
     "for_lesson",
     "get",
 ]
 
-_MODULES = (
-    lesson00,
-    lesson01,
-    lesson02,
-    lesson03,
-    lesson04,
-    lesson05,
-    lesson06,
-    lesson07,
-    lesson08,
-)
+#: The exercise module of each lesson, by lesson number: ``lessonNN.py`` defines lesson NN's
+#: exercises (its ``LESSON`` is NN), found here on import, so renumbering a lesson is renaming
+#: its files (``tests/test_lesson_numbers.py`` checks they agree).
+LESSON_MODULES = {
+    int(info.name[len("lesson") :]): importlib.import_module(f"{__name__}.{info.name}")
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name)
+    if re.fullmatch(r"lesson\d\d", info.name)
+}
+_MODULES = tuple(LESSON_MODULES.values())
 
 #: Every exercise of the course by id.
 REGISTRY: dict[str, Exercise] = {}

@@ -1,4 +1,4 @@
-"""Lesson 7 - Convolution variants and speed."""
+"""Lesson 10 - Convolution variants and speed."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ __all__ = [
     "variant_params",
 ]
 
-LESSON = 7
+LESSON = 10
 
 
 def _im2col_case(rng: np.random.Generator) -> Case:
