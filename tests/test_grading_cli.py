@@ -11,7 +11,7 @@ from conftest import (
     by_student,
     run_cli,
 )
-from submissions.crafted import STUDENTS
+from submissions.crafted import FULL, STUDENTS
 from submissions.tiny import TINY, tiny_notebook
 
 from cnncourse.exercises import VISIBLE_SEED, for_lesson
@@ -85,5 +85,5 @@ def test_check_of_a_broken_notebook_says_why(tmp_path):
     path.write_text('{"cells": [')
     code, stdout, _ = run_cli("check", path)
     assert code == 1
-    assert "its JSON is broken" in stdout and "Score: 0/10" in stdout
+    assert "its JSON is broken" in stdout and f"Score: 0/{FULL}" in stdout
     assert run_cli("check", tmp_path / "nope.ipynb")[0] == 2

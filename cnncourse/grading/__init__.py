@@ -144,9 +144,18 @@ def isolation_note(warn: Callable[[str], None]) -> str:
     >>> note == "bubblewrap" or note.startswith("none (")
     True
     """
-    from . import isolation
+    from . import cgroups, isolation
 
     note = isolation.availability()
+    groups = cgroups.availability()
+    if groups.startswith("cgroup"):
+        print(
+            f"limits: one {groups} control group per run (memory, processes and CPU of all "
+            "its processes together)",
+            file=sys.stderr,
+        )
+    else:
+        warn(f"limits: {groups}: memory and CPU are limited per process only")
     root = hasattr(os, "geteuid") and os.geteuid() == 0
     if note == "bubblewrap":
         who = " as unprivileged uids" if root else ""

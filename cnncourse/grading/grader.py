@@ -482,6 +482,7 @@ class Grader:
             cell_timeout=min(s.cell_timeout, s.timeout),
             exercise_timeout=s.exercise_timeout,
             memory_mb=s.memory_mb,
+            cpus=max(1.0, (os.cpu_count() or 1) / s.n_workers),  # the workers share the cores
         )
 
     # ------------------------------------------------------------------ one submission

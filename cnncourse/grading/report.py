@@ -229,6 +229,13 @@ def summary_line(results: Sequence[SubmissionResult], seconds: float) -> str:
     return text
 
 
+def _control_groups() -> str:
+    """Whether each run got its own control group (memory, processes, CPU together)."""
+    from . import cgroups
+
+    return cgroups.availability()
+
+
 def _grades_json(
     results: Sequence[SubmissionResult],
     settings: Settings,
@@ -243,6 +250,7 @@ def _grades_json(
         "seed": settings.seed,
         "started": started,
         "isolation": isolation,
+        "control_groups": _control_groups(),
         "seconds": round(seconds, 2),
         "settings": {
             "timeout": settings.timeout,

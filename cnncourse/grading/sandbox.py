@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from . import codec, isolation
+from . import cgroups, codec, isolation
 from .protocol import (
     CASES_FILE,
     CASES_FOLDER,
@@ -99,7 +99,8 @@ class Limits:
     timeout: float = 120.0  # seconds of wall time for the whole submission
     cell_timeout: float = 60.0  # seconds per notebook cell
     exercise_timeout: float = 10.0  # seconds per exercise (all its cases)
-    memory_mb: int = 4096  # address space (RLIMIT_AS)
+    memory_mb: int = 4096  # address space (RLIMIT_AS), and all processes together (cgroup)
+    cpus: float = float(os.cpu_count() or 1)  # cores' worth of CPU time at most (cgroup)
 
 
 #: The default limits (``cnncourse grade --help`` shows them).
@@ -122,6 +123,7 @@ class Outcome:
     runs: int = 0
     seconds: float = 0.0
     limits_missing: list[str] = field(default_factory=list)
+    peak_memory: int = 0  # bytes, all processes of a run together (where a cgroup measured it)
 
 
 def _environment(home: str, tmp: str, keras_home: str | None) -> dict[str, str]:
@@ -349,6 +351,7 @@ def run_submission(
     (42, None)
     """
     outcome = Outcome()
+    use_cgroups = cgroups.availability().startswith("cgroup")
     start = time.monotonic()
     deadline = start + limits.timeout
     root = Path(tempfile.mkdtemp(prefix="cnncourse-grade-"))
@@ -409,6 +412,14 @@ def run_submission(
             else:
                 env = _environment(str(job / "home"), str(job / "work"), None)
                 argv, pass_fds, args_fd = [*boot, str(job)], (), -1
+            group = None
+            if use_cgroups:  # memory, processes and CPU counted for the whole run
+                try:
+                    group = cgroups.create(limits.memory_mb * 2**20, MAX_PROCESSES, limits.cpus)
+                except OSError:
+                    group = None
+            argv, joining = cgroups.join_command(group, argv)
+            env = {**env, **joining}
             output = root / f"output{run}.txt"
             with open(output, "wb") as out:
                 kwargs: dict[str, Any] = {}
@@ -434,6 +445,9 @@ def run_submission(
                     killed = _supervise(proc, watch, limits, deadline)
                 finally:
                     _kill(proc)  # and anything it left running in its process group
+                    if group is not None:  # and anything else it started, wherever it went
+                        outcome.peak_memory = max(outcome.peak_memory, group.peak_memory() or 0)
+                        group.close()
             for index in watch.timed_out:  # a rerun would only time out there again
                 skipped.setdefault(index, f"timed out after {limits.cell_timeout:g} s")
             if watch.limits and watch.limits != "all":

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import nbformat
 
+from cnncourse.exercises import for_lesson
+
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "01_images.ipynb"
-FULL = 10  # lesson 1's points
+FULL = sum(e.points for e in for_lesson(1))  # lesson 1's points
 #: Every crafted student, in the order build_class writes them.
 STUDENTS = (
     "correct",
