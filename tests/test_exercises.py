@@ -202,6 +202,25 @@ def test_generated_shape_questions_are_reproducible_and_valid():
         assert h == w == size >= 1 and k == q["filters"]
 
 
+def test_generated_stack_questions_are_reproducible_and_fit():
+    from cnncourse.exercises.lesson03 import receptive_field_answers, receptive_field_questions
+    from cnncourse.exercises.lesson04 import stack_answers, stack_question
+
+    for seed in range(20):
+        assert stack_question(seed) == stack_question(seed)
+        question, volumes = stack_question(seed), stack_answers(seed)
+        assert len(volumes) == len(question["layers"]) >= 4
+        assert {layer["kind"] for layer in question["layers"]} == {"conv", "pool"}
+        assert all(h >= 1 and w >= 1 for h, w, _ in volumes)
+        stacks = receptive_field_questions(seed)
+        assert all(any(layer["stride"] > 1 for layer in stack[:-1]) for stack in stacks)
+        assert all(
+            r >= max(layer["kernel_size"] for layer in stack)
+            for r, stack in zip(receptive_field_answers(seed), stacks, strict=True)
+        )
+    assert stack_question(4) != stack_question(5)
+
+
 # ----------------------------------------------------------------- model exercises
 
 

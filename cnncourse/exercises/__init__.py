@@ -98,7 +98,7 @@ def get(exercise_id: str) -> Exercise:
 
     Examples
     --------
-    >>> exercise = get("dense_params")
+    >>> exercise = get("mlp_costs")
     >>> exercise.lesson, exercise.kind
     (0, 'function')
     >>> get("no_such_exercise")
@@ -118,7 +118,7 @@ def for_lesson(lesson: int) -> list[Exercise]:
 
     Examples
     --------
-    >>> get("dense_params") in for_lesson(0)
+    >>> get("mlp_costs") in for_lesson(0)
     True
     >>> all(exercise.lesson == 1 for exercise in for_lesson(1))
     True

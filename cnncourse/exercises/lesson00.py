@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Case, FunctionExercise, ValueExercise, choice, close, exact
+from ._core import Case, FunctionExercise, ValueExercise, choice, close, each, exact
 
 __all__ = [
+    "CONV_COSTS",
     "EXERCISES",
     "LESSON",
-    "dense_params",
+    "QUESTIONS",
+    "SCALE",
+    "conv_costs",
+    "mlp_costs",
     "permute_pixels",
+    "q_conv_costs",
     "q_conv_size",
-    "q_dense_64",
     "q_task",
     "unpermute_pixels",
 ]
@@ -20,9 +24,38 @@ __all__ = [
 LESSON = 0
 
 
-def _dense_params_reference(input_shape: tuple[int, ...], units: int) -> int:
-    n_inputs = int(np.prod(input_shape))
-    return n_inputs * units + units
+def _mlp_costs_reference(
+    input_shape: tuple[int, ...], units: tuple[int, ...]
+) -> tuple[int, int, int]:
+    """Parameters, activations and multiply-adds (per image) of Dense layers on a flat image."""
+    n_in = int(np.prod(input_shape))
+    params = activations = multiply_adds = 0
+    for n_out in units:
+        params += n_in * n_out + n_out
+        activations += n_out
+        multiply_adds += n_in * n_out
+        n_in = n_out
+    return params, activations, multiply_adds
+
+
+def conv_costs(
+    size: int, channels: int, filters: int, kernel_size: int, batch: int = 1
+) -> tuple[int, int, float]:
+    """Activations, multiply-adds (per image) and activation MiB (float32, whole batch).
+
+    One ``Conv2D(filters, kernel_size)`` with stride 1 and no padding on a
+    ``size x size x channels`` image: each of its ``out x out x filters`` outputs is
+    one window of ``kernel_size x kernel_size x channels`` inputs times as many weights.
+
+    Examples
+    --------
+    >>> conv_costs(32, 3, 16, 3, batch=64)
+    (14400, 388800, 3.515625)
+    """
+    side = size - kernel_size + 1
+    activations = side * side * filters
+    multiply_adds = activations * kernel_size * kernel_size * channels
+    return activations, multiply_adds, batch * activations * 4 / 2**20
 
 
 def _permute_reference(images: np.ndarray, permutation: np.ndarray) -> np.ndarray:
@@ -35,10 +68,11 @@ def _unpermute_reference(images: np.ndarray, permutation: np.ndarray) -> np.ndar
     return _permute_reference(images, np.argsort(permutation))
 
 
-def _dense_case(rng: np.random.Generator) -> Case:
+def _mlp_case(rng: np.random.Generator) -> Case:
     side = int(rng.choice([8, 28, 32, 64, 224]))
     shape = (side, side, int(rng.choice([1, 3])))
-    return Case((shape, int(rng.integers(1, 1025))))
+    units = tuple(int(u) for u in rng.integers(1, 1025, size=int(rng.integers(1, 4))))
+    return Case((shape, units))
 
 
 def _permute_case(rng: np.random.Generator) -> Case:
@@ -47,14 +81,18 @@ def _permute_case(rng: np.random.Generator) -> Case:
     return Case((images, rng.permutation(height * width)))
 
 
-dense_params = FunctionExercise(
-    id="dense_params",
+mlp_costs = FunctionExercise(
+    id="mlp_costs",
     lesson=LESSON,
-    title="Parameters of a dense layer on a flattened image",
-    points=1,
-    reference=_dense_params_reference,
-    generate=_dense_case,
-    edge_cases=(Case(((224, 224, 3), 1000)), Case(((1, 1, 1), 1))),
+    title="Parameters, activations and multiply-adds of a stack of Dense layers",
+    points=2,
+    reference=_mlp_costs_reference,
+    generate=_mlp_case,
+    edge_cases=(
+        Case(((224, 224, 3), (1000,))),
+        Case(((1, 1, 1), (1,))),
+        Case(((8, 8, 1), (64, 10))),
+    ),
     compare=exact(),
     arg_names=("input_shape", "units"),
 )
@@ -83,24 +121,54 @@ unpermute_pixels = FunctionExercise(
     arg_names=("images", "permutation"),
 )
 
-q_dense_64 = ValueExercise(
-    id="q_dense_64",
+# The quiz's numbers, drawn once here; the lesson prints the questions from them.
+_quiz_rng = np.random.default_rng(2025)
+CONV_COSTS = {
+    "size": int(_quiz_rng.choice([32, 48, 64, 96])),
+    "channels": int(_quiz_rng.choice([1, 3])),
+    "filters": int(_quiz_rng.choice([16, 32, 64])),
+    "kernel_size": int(_quiz_rng.choice([3, 5])),
+    "batch": int(_quiz_rng.choice([32, 64, 128])),
+}
+SCALE = int(_quiz_rng.choice([2, 3, 4]))
+
+QUESTIONS = {
+    "q_conv_costs": (
+        "A batch of {batch} images of {size} x {size} x {channels} goes through "
+        "Conv2D({filters}, {kernel_size}) (stride 1, no padding).\n"
+        "Give [activations per image, multiply-adds per image, MiB of float32 outputs "
+        "for the whole batch]."
+    ).format(**CONV_COSTS),
+    "q_conv_size": (
+        f"A conv layer gets images {SCALE} times as high and {SCALE} times as wide. "
+        "What happens to\n[its parameters, its activations, its multiply-adds]?\n"
+        f"(a) stay the same  (b) grow about {SCALE} times  (c) grow about {SCALE**2} times"
+    ),
+}
+
+q_conv_costs = ValueExercise(
+    id="q_conv_costs",
     lesson=LESSON,
-    title="Parameters of Dense(100) on a flattened 64x64x3 image",
-    points=1,
-    answer=lambda: _dense_params_reference((64, 64, 3), 100),
-    hint="(number of inputs) x (units) weights, plus one bias per unit",
+    title="Activations, multiply-adds and activation memory of a conv layer on a batch",
+    points=2,
+    answer=lambda: list(conv_costs(**CONV_COSTS)),
+    compare=each(close(rtol=1e-3, atol=0)),
+    hint="outputs = out x out x filters; each costs F x F x C multiply-adds; 4 bytes per float32",
 )
 
 q_conv_size = ValueExercise(
     id="q_conv_size",
     lesson=LESSON,
-    title="A conv layer on a 128x128 image instead of 64x64: its parameters...",
-    points=1,
-    choices={"a": "stay the same", "b": "double", "c": "grow four times"},
-    answer=lambda: "a",
-    compare=choice(),
-    hint="the same small kernel slides over any image size",
+    title=f"Images {SCALE} times larger on each side: parameters, activations, multiply-adds",
+    points=2,
+    choices={
+        "a": "stay the same",
+        "b": f"grow about {SCALE} times",
+        "c": f"grow about {SCALE**2} times",
+    },
+    answer=lambda: ["a", "c", "c"],
+    compare=each(choice()),
+    hint="the kernels do not depend on the image size; the number of positions does",
 )
 
 q_task = ValueExercise(
@@ -119,4 +187,4 @@ q_task = ValueExercise(
     hint="how many objects, and what is produced for each?",
 )
 
-EXERCISES = [dense_params, permute_pixels, unpermute_pixels, q_dense_64, q_conv_size, q_task]
+EXERCISES = [mlp_costs, permute_pixels, unpermute_pixels, q_conv_costs, q_conv_size, q_task]

@@ -5,16 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 from .. import images
-from ._core import Case, FunctionExercise, ValueExercise, choice, close, exact
+from ._core import Case, FunctionExercise, ValueExercise, choice, close, each, exact
 
 __all__ = [
+    "DATASET",
     "EXERCISES",
     "LESSON",
+    "QUESTIONS",
+    "QUIZ",
     "channel_means",
+    "dataset_memory",
+    "downscale_2x",
     "normalize",
     "q_batch_shape",
     "q_bgr_pixel",
     "q_brightest_weight",
+    "q_dataset_memory",
     "q_uint8_overflow",
     "q_values_in_image",
     "rgb_to_grayscale",
@@ -37,7 +43,7 @@ def _pixel(r: int, g: int, b: int) -> np.ndarray:
 rgb_to_grayscale = FunctionExercise(
     id="rgb_to_grayscale",
     lesson=LESSON,
-    title="RGB to grayscale with the BT.601 luminance weights",
+    title="RGB to grayscale (luma) with the BT.601 weights",
     points=2,
     reference=images.rgb_to_grayscale,
     generate=lambda rng: Case((_random_image(rng),)),
@@ -86,9 +92,75 @@ channel_means = FunctionExercise(
 )
 
 
+def _downscale_case(rng: np.random.Generator) -> Case:
+    height, width = (int(v) for v in rng.integers(2, 8, size=2))
+    channels = int(rng.choice([1, 3]))
+    return Case((rng.integers(0, 256, size=(height, width, channels), dtype=np.uint8),))
+
+
+_checker = np.array([[[0], [255]], [[255], [0]]], dtype=np.uint8)
+
+downscale_2x = FunctionExercise(
+    id="downscale_2x",
+    lesson=LESSON,
+    title="Halve an image by averaging 2x2 blocks of light, not of numbers",
+    points=2,
+    reference=images.downscale_2x,
+    generate=_downscale_case,
+    edge_cases=(
+        Case((_checker,)),
+        Case((np.tile(_checker, (2, 3, 3)),)),
+        Case((np.full((3, 5, 3), 128, np.uint8),)),
+    ),
+    compare=close(rtol=0, atol=0, dtype="uint8"),
+    arg_names=("image",),
+)
+
+# The quiz's numbers, fixed or drawn once here; the lesson prints the questions from them.
+QUIZ = {"image": (224, 224, 3), "batch": (32, 64, 64, 3), "uint8_sum": (200, 100)}
+_quiz_rng = np.random.default_rng(2026)
+DATASET = {
+    "images": int(_quiz_rng.choice([5_000, 10_000, 50_000, 60_000])),
+    "side": int(_quiz_rng.choice([32, 64, 96, 128])),
+    "batch": int(_quiz_rng.choice([32, 64, 128, 256])),
+}
+
+
+def dataset_memory(images: int, side: int, batch: int) -> list[float]:
+    """MiB of a dataset of RGB images as uint8, the same as float32, and of one float32 batch.
+
+    Examples
+    --------
+    >>> dataset_memory(1024, 32, 32)
+    [3.0, 12.0, 0.375]
+    """
+    values = side * side * 3
+    return [images * values / 2**20, images * values * 4 / 2**20, batch * values * 4 / 2**20]
+
+
+QUESTIONS = {
+    "q_values_in_image": "How many numbers describe one {} x {} RGB image ({} channels)?".format(
+        *QUIZ["image"]
+    ),
+    "q_batch_shape": (
+        "What is the shape of a batch of {} RGB images of {} x {} pixels, channels last?".format(
+            *QUIZ["batch"][:3]
+        )
+    ),
+    "q_uint8_overflow": "Two uint8 arrays hold {} and {}. What does their sum hold?".format(
+        *QUIZ["uint8_sum"]
+    ),
+    "q_dataset_memory": (
+        "A dataset holds {images:,} RGB photos of {side} x {side}, stored as uint8. Give\n"
+        "[its MiB as uint8, its MiB after normalize (float32), the MiB of one float32 batch of "
+        "{batch}]."
+    ).format(**DATASET),
+}
+
+
 def _uint8_sum() -> int:
-    a = np.array([200], dtype=np.uint8)
-    b = np.array([100], dtype=np.uint8)
+    a = np.array([QUIZ["uint8_sum"][0]], dtype=np.uint8)
+    b = np.array([QUIZ["uint8_sum"][1]], dtype=np.uint8)
     return int((a + b)[0])
 
 
@@ -97,7 +169,7 @@ q_values_in_image = ValueExercise(
     lesson=LESSON,
     title="How many numbers describe a 224x224 RGB image?",
     points=1,
-    answer=lambda: 224 * 224 * 3,
+    answer=lambda: int(np.prod(QUIZ["image"])),
     hint="height x width x channels",
 )
 
@@ -106,7 +178,7 @@ q_batch_shape = ValueExercise(
     lesson=LESSON,
     title="Shape of a batch of 32 RGB images of 64x64, channels last",
     points=1,
-    answer=lambda: (32, 64, 64, 3),
+    answer=lambda: QUIZ["batch"],
     compare=exact(),
     hint="(N, H, W, C)",
 )
@@ -123,12 +195,22 @@ q_uint8_overflow = ValueExercise(
 q_brightest_weight = ValueExercise(
     id="q_brightest_weight",
     lesson=LESSON,
-    title="Which channel weighs most in luminance?",
+    title="Which channel weighs most in BT.601 luma?",
     points=1,
     choices={"a": "red", "b": "green", "c": "blue"},
     answer=lambda: "abc"[int(np.argmax(images.LUMA_WEIGHTS["bt601"]))],
     compare=choice(),
     hint="look at LUMA_WEIGHTS: which weight is largest?",
+)
+
+q_dataset_memory = ValueExercise(
+    id="q_dataset_memory",
+    lesson=LESSON,
+    title="Memory of a dataset as uint8, as float32, and of one batch",
+    points=2,
+    answer=lambda: dataset_memory(**DATASET),
+    compare=each(close(rtol=1e-3, atol=0)),
+    hint="numbers per image x images x bytes per number (1 for uint8, 4 for float32); 2**20 bytes",
 )
 
 q_bgr_pixel = ValueExercise(
@@ -149,9 +231,11 @@ EXERCISES = [
     normalize,
     to_bgr,
     channel_means,
+    downscale_2x,
     q_values_in_image,
     q_batch_shape,
     q_uint8_overflow,
     q_brightest_weight,
     q_bgr_pixel,
+    q_dataset_memory,
 ]

@@ -5,16 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops, shapes
-from ._core import Case, FunctionExercise, ValueExercise, choice, close, exact
+from ._core import Case, FunctionExercise, ValueExercise, choice, close, each, exact
 
 __all__ = [
     "EXERCISES",
     "LESSON",
+    "QUESTIONS",
+    "SHIFTS",
+    "STACK",
     "conv2d",
     "conv2d_single",
-    "conv_params",
-    "q_conv_params_rgb",
-    "q_feature_map_shape",
+    "conv_stack",
+    "conv_stack_reference",
+    "q_conv_stack",
     "q_keras_computes",
     "q_shift_output",
 ]
@@ -80,42 +83,102 @@ conv2d = FunctionExercise(
 )
 
 
-def _params_case(rng: np.random.Generator) -> Case:
-    return Case(
-        (int(rng.choice([1, 3, 5, 7])), int(rng.integers(1, 65)), int(rng.integers(1, 129)))
-    )
+def conv_stack_reference(
+    input_shape: tuple[int, int, int], layers: list[tuple[int, int, int]]
+) -> list[tuple[int, int, int, int]]:
+    """Output volume and parameters of each conv layer of a stack (no padding, with biases).
+
+    ``layers`` holds one ``(filters, kernel_size, stride)`` per layer; each layer's
+    input depth is the previous layer's number of filters. Returns one
+    ``(H, W, K, parameters)`` row per layer.
+
+    Examples
+    --------
+    >>> conv_stack_reference((32, 32, 3), [(8, 3, 1), (16, 3, 2)])
+    [(30, 30, 8, 224), (14, 14, 16, 1168)]
+    """
+    height, width, depth = input_shape
+    out = []
+    for filters, kernel_size, stride in layers:
+        height = shapes.conv_output_size(height, kernel_size, stride)
+        width = shapes.conv_output_size(width, kernel_size, stride)
+        out.append((height, width, filters, shapes.conv_params(kernel_size, depth, filters)))
+        depth = filters
+    return out
 
 
-conv_params = FunctionExercise(
-    id="conv_params",
+def _stack_case(rng: np.random.Generator) -> Case:
+    height, width = int(rng.choice([28, 32, 64, 96, 128, 224])), int(rng.choice([28, 32, 64]))
+    layers, h, w = [], height, width
+    for _ in range(int(rng.integers(1, 5))):
+        kernel_size, stride = int(rng.choice([1, 3, 5, 7])), int(rng.choice([1, 1, 2, 3]))
+        if min(h, w) < kernel_size:
+            break
+        layers.append((int(rng.choice([4, 8, 16, 32, 64])), kernel_size, stride))
+        h, w = (h - kernel_size) // stride + 1, (w - kernel_size) // stride + 1
+    return Case(((height, width, int(rng.choice([1, 3]))), layers))
+
+
+conv_stack = FunctionExercise(
+    id="conv_stack",
     lesson=LESSON,
-    title="Parameters of a conv layer",
-    points=1,
-    reference=shapes.conv_params,
-    generate=_params_case,
-    edge_cases=(Case((3, 1, 1)), Case((3, 3, 16))),
+    title="Output volume and parameters, layer by layer, of a stack of conv layers",
+    points=2,
+    reference=conv_stack_reference,
+    generate=_stack_case,
+    edge_cases=(
+        Case(((5, 5, 1), [(1, 5, 1)])),
+        Case(((32, 32, 3), [(8, 3, 1), (16, 3, 2)])),
+        Case(((7, 9, 2), [(4, 3, 2), (3, 1, 1)])),
+    ),
     compare=exact(),
-    arg_names=("kernel_size", "in_channels", "filters"),
+    arg_names=("input_shape", "layers"),
 )
 
-q_conv_params_rgb = ValueExercise(
-    id="q_conv_params_rgb",
+# The quiz's numbers, drawn once here; the lesson prints the questions from them.
+_quiz_rng = np.random.default_rng(2027)
+STACK = {
+    "input_shape": (int(_quiz_rng.choice([64, 96, 128])),) * 2 + (3,),
+    "layers": [
+        (int(_quiz_rng.choice([16, 32])), 5, 1),
+        (int(_quiz_rng.choice([32, 48])), 3, 2),
+        (int(_quiz_rng.choice([64, 96])), 3, 2),
+    ],
+}
+#: (stride, shift of the input in pixels) for each part of the shift question
+SHIFTS = [(1, int(_quiz_rng.integers(1, 4))), (2, 1), (2, 4), (3, 2)]
+_order = _quiz_rng.permutation(len(SHIFTS))
+SHIFTS = [SHIFTS[i] for i in _order]
+
+QUESTIONS = {
+    "q_conv_stack": (
+        "Input {}; three conv layers, no padding, each (filters, kernel size, stride): {}.\n"
+        "Give [the output volume (H, W, K) of the last layer, the total number of parameters]."
+    ).format(STACK["input_shape"], ", ".join(str(layer) for layer in STACK["layers"])),
+    "q_shift_output": (
+        "The input of a conv layer is shifted right. Away from the borders, is the new output\n"
+        "(a) a shifted copy of the old output, or (b) in general not a shifted copy of it?\n"
+        + "\n".join(
+            f"  {i + 1}. stride {s}, input shifted {d} pixel(s)" for i, (s, d) in enumerate(SHIFTS)
+        )
+    ),
+}
+
+
+def _stack_answer() -> list:
+    rows = conv_stack_reference(STACK["input_shape"], STACK["layers"])
+    return [rows[-1][:3], sum(row[3] for row in rows)]
+
+
+q_conv_stack = ValueExercise(
+    id="q_conv_stack",
     lesson=LESSON,
-    title="Parameters of 10 filters of 5x5 on an RGB image",
-    points=1,
-    answer=lambda: shapes.conv_params(5, 3, 10),
-    hint="each filter is 5 x 5 x (input depth) weights plus one bias",
+    title="Output volume and total parameters after three conv layers",
+    points=2,
+    answer=_stack_answer,
+    compare=each(),
+    hint="layer by layer: (W - F) // S + 1; the depth is the previous layer's number of filters",
 )
-
-q_feature_map_shape = ValueExercise(
-    id="q_feature_map_shape",
-    lesson=LESSON,
-    title="Output of 8 filters of 3x3 on a 28x28x1 image (stride 1, no padding)",
-    points=1,
-    answer=lambda: (28 - 3 + 1, 28 - 3 + 1, 8),
-    hint="(H - F + 1, W - F + 1, number of filters)",
-)
-
 q_keras_computes = ValueExercise(
     id="q_keras_computes",
     lesson=LESSON,
@@ -130,24 +193,19 @@ q_keras_computes = ValueExercise(
 q_shift_output = ValueExercise(
     id="q_shift_output",
     lesson=LESSON,
-    title="Shift the input 2 pixels right: what happens to a conv layer's output?",
-    points=1,
-    choices={
-        "a": "it shifts 2 pixels right",
-        "b": "it does not change",
-        "c": "it changes unpredictably",
-    },
-    answer=lambda: "a",
-    compare=choice(),
-    hint="equivariance: the same kernel is applied at every position",
+    title="Shift the input: is the output of a strided conv layer a shifted copy?",
+    points=2,
+    choices={"a": "a shifted copy of the old output", "b": "in general not a shifted copy"},
+    answer=lambda: ["a" if shift % stride == 0 else "b" for stride, shift in SHIFTS],
+    compare=each(choice()),
+    hint="a stride-s layer samples every s-th position: where do the samples fall after the shift?",
 )
 
 EXERCISES = [
     conv2d_single,
     conv2d,
-    conv_params,
-    q_conv_params_rgb,
-    q_feature_map_shape,
+    conv_stack,
+    q_conv_stack,
     q_keras_computes,
     q_shift_output,
 ]
