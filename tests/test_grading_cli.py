@@ -73,7 +73,8 @@ def test_check_prints_the_score_and_writes_nothing(tmp_path, monkeypatch):
     assert "❌ normalize (0/1): wrong answer on case 1 of 10: wrong dtype" in stdout
     assert "✅ q_values_in_image (1/1): correct." in stdout
     assert "📝 q_batch_shape (0/1): answer not found" in stdout
-    assert stdout.rstrip().endswith("Score: 5/10")
+    assert stdout.rstrip().endswith(f"Score: 5/{FULL}")
+
     assert sorted(os.listdir(tmp_path)) == ["me.ipynb"]
     code, _, _ = run_cli("check", path, "--out", tmp_path / "mine")
     assert (tmp_path / "mine" / "feedback" / "me.md").exists()

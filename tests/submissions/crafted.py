@@ -130,7 +130,7 @@ def build_class(folder: str | Path, out_dir: str | Path) -> dict[str, Expect]:
     nb = new(
         "half",
         Expect(
-            5,
+            FULL - 5,
             {
                 "rgb_to_grayscale": "wrong answer on case 1",
                 "to_bgr": "changed its input",
@@ -145,7 +145,7 @@ def build_class(folder: str | Path, out_dir: str | Path) -> dict[str, Expect]:
     set_value(nb, "q_batch_shape", "batch_shape", "(64, 64, 3, 32)")
 
     # loops on small images only: the lesson's own cells (on a photo) still run
-    nb = new("loop_in_exercise", Expect(8, {"rgb_to_grayscale": "timed out after"}))
+    nb = new("loop_in_exercise", Expect(FULL - 2, {"rgb_to_grayscale": "timed out after"}))
     set_function(
         nb,
         "rgb_to_grayscale",
@@ -160,11 +160,13 @@ def build_class(folder: str | Path, out_dir: str | Path) -> dict[str, Expect]:
     add_cell(nb, "while True:\n    pass")
     add_cell(nb, "sum(range(10**15))")
 
-    nb = new("uninterruptible_exercise", Expect(9, {"to_bgr": "timed out after"}))
+    nb = new("uninterruptible_exercise", Expect(FULL - 1, {"to_bgr": "timed out after"}))
     loop = "if image.size < 1000:\n    sum(range(10**15))  # one C call: no timer can stop it\n"
     set_function(nb, "to_bgr", loop + "return image[..., ::-1].copy()")
 
-    nb = new("memory_hog", Expect(9, {"to_bgr": "MemoryError"}, cell_errors=("MemoryError",)))
+    nb = new(
+        "memory_hog", Expect(FULL - 1, {"to_bgr": "MemoryError"}, cell_errors=("MemoryError",))
+    )
     add_cell(nb, "big = np.ones(20 * 2**30 // 8)  # 20 GB")
     set_function(nb, "to_bgr", "waste = np.ones(20 * 2**30, np.uint8)\nreturn image[..., ::-1]")
 
@@ -175,15 +177,16 @@ def build_class(folder: str | Path, out_dir: str | Path) -> dict[str, Expect]:
     add_cell(nb, "import os\nos._exit(0)")
     add_cell(nb, "import sys\nsys.exit()")
 
-    # the import cell raises at its first line: nothing is imported, not even check
+    # the import cell raises at its first line: nothing is imported, not even check; the
+    # exercises whose code or answers use those names get nothing (3 points stand alone)
     nb = new(
         "exception_at_import",
-        Expect(6, {"rgb_to_grayscale": "NameError"}, cell_errors=("ModuleNotFoundError",)),
+        Expect(3, {"rgb_to_grayscale": "NameError"}, cell_errors=("ModuleNotFoundError",)),
     )
     cell = cell_with(nb, "env.setup")
     cell.source = "import this_module_does_not_exist\n" + cell.source
 
-    nb = new("syntax_error", Expect(8, {"rgb_to_grayscale": "SyntaxError"}))
+    nb = new("syntax_error", Expect(FULL - 2, {"rgb_to_grayscale": "SyntaxError"}))
     cell_with(nb, "def rgb_to_grayscale(").source = (
         "def rgb_to_grayscale(image)\n    return image @ [0.299, 0.587, 0.114]\n\n\n"
         "rgb_to_grayscale = check.rgb_to_grayscale(rgb_to_grayscale)"
@@ -193,14 +196,16 @@ def build_class(folder: str | Path, out_dir: str | Path) -> dict[str, Expect]:
     # to_bgr's cell deleted, rgb_to_grayscale renamed (its check line left as it was)
     nb = new(
         "missing_functions",
-        Expect(7, {"to_bgr": "function not defined", "rgb_to_grayscale": "function not defined"}),
+        Expect(
+            FULL - 3, {"to_bgr": "function not defined", "rgb_to_grayscale": "function not defined"}
+        ),
     )
     delete_cell(nb, "def to_bgr(")
     cell = cell_with(nb, "def rgb_to_grayscale(")
     cell.source = cell.source.replace("def rgb_to_grayscale(", "def grayscale(")
 
     # prints a perfect score everywhere and writes files where the grader's outputs are
-    nb = new("noisy", Expect(9, {"q_values_in_image": "is not right"}))
+    nb = new("noisy", Expect(FULL - 1, {"q_values_in_image": "is not right"}))
     add_cell(nb, 'print("Score: 100/100")\nprint("✅ all exercises passed")')
     set_function(
         nb,
@@ -227,7 +232,9 @@ def build_class(folder: str | Path, out_dir: str | Path) -> dict[str, Expect]:
         """,
     )
 
-    nb = new("monkeypatch", Expect(5, {e: "wrong" for e in ("rgb_to_grayscale", "normalize")}))
+    nb = new(
+        "monkeypatch", Expect(FULL - 5, {e: "wrong" for e in ("rgb_to_grayscale", "normalize")})
+    )
     add_cell(
         nb,
         """
@@ -250,7 +257,7 @@ def build_class(folder: str | Path, out_dir: str | Path) -> dict[str, Expect]:
     nb = new(
         "odd_returns",
         Expect(
-            5,
+            FULL - 5,
             {
                 "rgb_to_grayscale": "AlwaysEqual",
                 "normalize": "wrong dtype",
@@ -283,12 +290,14 @@ def build_class(folder: str | Path, out_dir: str | Path) -> dict[str, Expect]:
     set_function(nb, "channel_means", "return image.mean(axis=(0, 1))[:, None]")
     set_value(nb, "q_values_in_image", "n_values", "AlwaysEqual()")
 
-    nb = new("hardcoded", Expect(8, {"rgb_to_grayscale": "wrong answer on case 4"}))
+    nb = new("hardcoded", Expect(FULL - 2, {"rgb_to_grayscale": "wrong answer on case 4"}))
     cell_with(nb, "def rgb_to_grayscale(").source = hardcoded_grayscale()
 
     nb = new(
         "uses_reference",
-        Expect(7, {"rgb_to_grayscale": "reference implementation", "normalize": "reference"}),
+        Expect(
+            FULL - 3, {"rgb_to_grayscale": "reference implementation", "normalize": "reference"}
+        ),
     )
     cell_with(nb, "def rgb_to_grayscale(").source = (
         "from cnncourse.images import rgb_to_grayscale\n\n"
