@@ -11,28 +11,18 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+from _timing import best_time
 
 from cnncourse import ops  # noqa: E402
 
 N, H, W, C, K, F = 32, 64, 64, 3, 16, 3
 NAIVE_IMAGES = 4  # the loops are slow: time them on a few images and scale up
-
-
-def best_time(function, repeats: int = 7) -> tuple[float, object]:
-    """Best wall-clock time of ``repeats`` calls (seconds) and the last result."""
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:

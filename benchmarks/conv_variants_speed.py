@@ -24,29 +24,19 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+from _timing import best_time
 
 from cnncourse import ops  # noqa: E402
 
 SIZE = 128
 KERNEL_SIZES = (3, 7, 15, 31)
 METHODS = ("conv2d_naive", "conv2d", "conv2d_fft", "separable_conv2d", "keras.ops.conv")
-
-
-def best_time(function, repeats: int = 7) -> tuple[float, object]:
-    """Best wall-clock time of ``repeats`` calls (seconds) and the last result."""
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def time_methods(image: np.ndarray, f: int, rng: np.random.Generator) -> dict[str, float]:

@@ -20,21 +20,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+from _timing import best_time
 
 from cnncourse import backprop, data, ops  # noqa: E402
 
 EPOCHS = (1, 5, 10)
 N, H, W, C, K, F = 8, 16, 16, 3, 8, 3  # the conv-backward batch
-
-
-def best_time(function, repeats: int = 5) -> tuple[float, object]:
-    """Best wall-clock time of ``repeats`` calls (seconds) and the last result."""
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:
@@ -59,7 +50,7 @@ def main() -> None:
         dout = rng.normal(size=out_shape)
         args = (dout, x, kernel, stride, padding)
         t_loop, slow = best_time(partial(backprop.conv2d_backward_naive, *args), repeats=3)
-        t_vec, fast = best_time(partial(backprop.conv2d_backward, *args))
+        t_vec, fast = best_time(partial(backprop.conv2d_backward, *args), repeats=5)
         agree = all(np.allclose(a, b) for a, b in zip(fast, slow, strict=True))
         print(
             f"  padding={padding!r:8} stride={stride}: loops {t_loop * 1e3:7.2f} ms, "
