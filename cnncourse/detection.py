@@ -4,7 +4,8 @@ One object per image (:func:`cnncourse.models.box_regressor`): a box
 ``(x_min, y_min, x_max, y_max)`` in pixels becomes four numbers in [0, 1] with
 :func:`encode_boxes` (centre and size as fractions of the image side), which a sigmoid
 layer can output; :func:`decode_boxes` turns the predictions back into pixel boxes, and
-:class:`BoxIoULoss` (``1 - GIoU``, plus an optional L1 term) trains them.
+:class:`BoxIoULoss` (``1 - GIoU``, GIoU being the IoU minus the empty share of the
+box enclosing both, plus an optional L1 term) trains them.
 
 Several objects per image (:func:`cnncourse.models.grid_detector`): the image is cut into
 ``grid x grid`` cells and the cell that holds an object's centre is responsible for it.
@@ -481,14 +482,18 @@ class BoxIoULoss(keras.losses.Loss):
 
     For boxes given as :func:`encode_boxes` makes them, ``(x_centre, y_centre, width,
     height)`` in fractions of the image (the ``"box"`` output of
-    :func:`cnncourse.models.box_regressor`). The IoU itself is what the box is judged
-    by, and ``1 - IoU`` lies in [0, 1] like a class loss, so no weight needs tuning to
-    balance the two outputs (a mean squared error on such boxes is about 0.01, a
-    hundred times smaller than the class cross-entropy, and learns slowly next to
-    it). The generalised IoU (Rezatofighi et al. 2019) subtracts the part of the
-    smallest box enclosing both that neither covers: boxes that do not overlap
-    still get a gradient towards each other. ``l1_weight`` adds that many times the
-    mean absolute error of the four numbers (DETR uses both).
+    :func:`cnncourse.models.box_regressor`). The IoU is what the box is judged by, but
+    ``1 - IoU`` is a poor loss: for two boxes that do not overlap the IoU is 0 wherever
+    the predicted box is, so its gradient is zero and the box is not pulled anywhere.
+    The generalised IoU (Rezatofighi et al. 2019) is the IoU minus the *empty share* of
+    the smallest box ``C`` enclosing both, ``GIoU = IoU - (|C| - |A u B|) / |C|``: never
+    above the IoU, equal to it when ``C`` is the union, and below 0 for disjoint boxes,
+    falling towards -1 as they move apart, so ``1 - GIoU`` (in [0, 2)) still has a
+    gradient that brings them together. Its size is that of a class loss, so no weight
+    needs tuning to balance the two outputs (a mean squared error on such boxes is about
+    0.01, a hundred times smaller than the class cross-entropy, and learns slowly next to
+    it). ``l1_weight`` adds that many times the mean absolute error of the four numbers
+    (DETR uses both).
 
     Parameters
     ----------
@@ -506,6 +511,9 @@ class BoxIoULoss(keras.losses.Loss):
     >>> half = encode_boxes([[16, 8, 32, 24]], 32)  # overlap 1/3, enclosing box = union
     >>> round(float(loss(box, half)), 4)
     0.6667
+    >>> apart = encode_boxes([[0, 0, 8, 8], [24, 24, 32, 32]], 32)  # IoU 0: 1 - GIoU > 1
+    >>> round(float(BoxIoULoss()(apart[:1], apart[1:])), 4)
+    1.875
     """
 
     def __init__(self, l1_weight: float = 0.0, name: str = "box_iou_loss", **kwargs: Any) -> None:
