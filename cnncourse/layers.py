@@ -231,7 +231,14 @@ class TiledConv2D(_PatchConv2D):
     convolutional neural networks*; Goodfellow et al., *Deep Learning* §9.5).
     Between ``Conv2D`` (``tile_size=1``, one kernel) and
     :class:`LocallyConnected2D` (a kernel per position): ``t_h * t_w`` times the
-    parameters of a ``Conv2D``, whatever the image size.
+    parameters of a ``Conv2D``, whatever the image size, and the same work per
+    output value. It is equivariant only to shifts by multiples of the tile.
+
+    Its reason to exist is the pooling after it: a ``t_h x t_w`` max pool takes
+    the maximum over all the kernel sets, so if they learn versions of one
+    feature (rotated, say) the pooled unit becomes invariant to that change,
+    with one feature map where a ``Conv2D`` would need ``t_h * t_w`` of them and
+    a max over channels (Goodfellow et al. §9.5).
 
     Parameters
     ----------

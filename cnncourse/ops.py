@@ -436,9 +436,11 @@ def conv2d_fft(
     a fast FFT length), so the FFT's circular convolution has nothing to wrap
     around; transformed with ``np.fft.rfft2``, multiplied (and summed over the
     input channels), transformed back with ``np.fft.irfft2`` and cropped to the
-    ``"valid"`` part. Like Keras this is a **cross-correlation**, so the kernel is
-    flipped in both axes first (correlation with ``k`` = convolution with the
-    flipped ``k``).
+    ``"valid"`` part. (Without that padding the last ``F - 1`` rows and columns
+    of the full convolution wrap round onto its first ``F - 1``; the crop happens
+    to discard exactly those, but the full size keeps every entry right.) Like
+    Keras this is a **cross-correlation**, so the kernel is flipped in both axes
+    first (correlation with ``k`` = convolution with the flipped ``k``).
 
     The cost barely depends on the kernel size: ``O(H W log(H W))`` per channel
     pair instead of ``O(H W F_h F_w)``, which wins for large kernels.
@@ -504,9 +506,14 @@ def separable_conv2d(
     Same result as ``conv2d(x, np.outer(column, row))`` (a cross-correlation, as
     Keras; see :func:`rank1_factors` to split a kernel).
 
-    The same two filters are applied to **each channel separately** (a depthwise
-    convolution): (H, W, C) gives (H_out, W_out, C), channel ``c`` being
+    The same two filters are applied to **each channel separately**: (H, W, C)
+    gives (H_out, W_out, C), channel ``c`` being
     ``conv2d(x[..., c], np.outer(column, row))``.
+
+    This is a *spatially* separable (rank-1) kernel, not Keras's
+    ``SeparableConv2D``: that layer is a *depthwise-separable* convolution, a
+    ``F x F`` kernel per input channel followed by a ``1 x 1`` convolution that
+    mixes the channels, and it factors the channel mixing, not the kernel.
 
     Parameters
     ----------

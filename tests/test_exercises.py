@@ -37,8 +37,15 @@ def test_missing_answer_is_not_done(exercise_id):
 def test_answer_off_by_a_little_fails(exercise_id):
     exercise = REGISTRY[exercise_id]
 
+    def nudged(value):  # add 1 to every number, inside tuples and dicts too
+        if isinstance(value, dict):
+            return {key: nudged(item) for key, item in value.items()}
+        if isinstance(value, (tuple, list)):
+            return type(value)(nudged(item) for item in value)
+        return np.asarray(value) + 1
+
     def slightly_wrong(*args):
-        return np.asarray(exercise.reference(*args)) + 1
+        return nudged(exercise.reference(*args))
 
     assert exercise.grade(slightly_wrong).status == FAILED
 

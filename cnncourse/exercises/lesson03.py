@@ -201,7 +201,13 @@ def receptive_field_questions(seed: int = 3, n: int = 3) -> list[list[dict[str, 
 
 
 def stack_text(stack: list[dict[str, object]]) -> str:
-    """One line describing a stack of :func:`receptive_field_questions`."""
+    """One line describing a stack of :func:`receptive_field_questions`.
+
+    Examples
+    --------
+    >>> stack_text([{"kind": "conv", "kernel_size": 3, "stride": 1}])
+    'conv 3x3 stride 1'
+    """
     return " -> ".join(
         f"{layer['kind']} {layer['kernel_size']}x{layer['kernel_size']} stride {layer['stride']}"
         for layer in stack

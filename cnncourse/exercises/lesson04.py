@@ -166,7 +166,13 @@ def stack_question(seed: int = 4) -> dict[str, object]:
 
 
 def stack_text(question: dict[str, object]) -> str:
-    """The question of :func:`stack_question`, one line per layer."""
+    """The question of :func:`stack_question`, one line per layer.
+
+    Examples
+    --------
+    >>> stack_text(stack_question()).splitlines()[0].startswith("input ")
+    True
+    """
     h, w, c = question["input"]
     lines = [f"input {h}x{w}x{c}"]
     for number, layer in enumerate(question["layers"], start=1):

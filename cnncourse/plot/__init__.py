@@ -11,6 +11,7 @@ save it and a test can inspect it. The files split the figures by job:
 * ``_pooling``: pooling windows; ``_structured``: masks, boxes, the vision tasks,
   connectivity;
 * ``_training``: learning curves, confusion matrix, misclassified images;
+  ``_optimisers``: several runs (optimisers, learning rates) on one figure;
   ``_inside``: learned kernels, feature maps of a model, activation functions;
   ``_explanation``: where a classifier looks (computed by :mod:`cnncourse.explain`);
 * ``_common``: the colours and small helpers they share, and the one function
@@ -36,6 +37,8 @@ import importlib
 from typing import TYPE_CHECKING
 
 from ._animation import ConvAnimation, conv_animation
+from ._backprop import pool_routing
+from ._detection import precision_recall
 from ._diagram import conv_diagram, visit_heatmap, visit_heatmaps
 from ._explanation import explanation
 from ._images import (
@@ -50,6 +53,7 @@ from ._images import (
 )
 from ._inside import activations, feature_maps_of, learned_kernels
 from ._kernels import feature_maps, kernel, kernels
+from ._optimisers import compare_runs
 from ._pooling import WINDOW_COLORS, pooling
 from ._step import conv_step
 from ._structured import (
@@ -61,6 +65,7 @@ from ._structured import (
     vision_tasks,
 )
 from ._training import confusion_matrix, history, misclassified
+from ._unet import transposed_conv, unet_diagram
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
     from ._explorer import ConvExplorer, conv_explorer
@@ -75,6 +80,7 @@ __all__ = [
     "activations",
     "channel_histograms",
     "compare_masks",
+    "compare_runs",
     "confusion_matrix",
     "connectivity",
     "conv_animation",
@@ -91,11 +97,15 @@ __all__ = [
     "learned_kernels",
     "misclassified",
     "pixel_grid",
+    "pool_routing",
+    "precision_recall",
     "pooling",
     "show_boxes",
     "show_channels",
     "show_image",
     "show_mask",
+    "transposed_conv",
+    "unet_diagram",
     "use_style",
     "visit_heatmap",
     "visit_heatmaps",
