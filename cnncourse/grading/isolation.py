@@ -158,6 +158,11 @@ def bwrap_command(
     else:
         cmd += ["--unshare-user"]
     cmd += ["--die-with-parent", "--new-session", "--clearenv"]
+    # the private /proc, /dev, /tmp and /dev/shm first: binds made after them land on top, so
+    # a course (or a venv) that lives under /tmp stays visible inside
+    cmd += ["--proc", "/proc", "--dev", "/dev"]
+    cmd += ["--size", str(TMP_BYTES), "--perms", "1777", "--tmpfs", "/tmp"]
+    cmd += ["--size", str(SHM_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm"]
     made: set[str] = set()
     for path in read_only_paths():
         for parent in _parents(path):
@@ -170,9 +175,6 @@ def bwrap_command(
     if datasets:
         cmd += ["--perms", "0755", "--dir", "/opt", "--perms", "0755", "--dir", KERAS_HOME]
         cmd += ["--ro-bind", datasets, KERAS_HOME + "/datasets"]
-    cmd += ["--proc", "/proc", "--dev", "/dev"]
-    cmd += ["--size", str(TMP_BYTES), "--perms", "1777", "--tmpfs", "/tmp"]
-    cmd += ["--size", str(SHM_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm"]
     cmd += ["--bind", str(job), JOB, "--chdir", "/"]
     for key, value in env.items():
         cmd += ["--setenv", key, value]
