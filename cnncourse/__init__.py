@@ -13,9 +13,15 @@ import importlib
 import os
 from typing import TYPE_CHECKING
 
-# Keep TensorFlow's C++ start-up chatter (oneDNN, CPU features) out of the lessons.
-# Only a default: set TF_CPP_MIN_LOG_LEVEL yourself to see it again.
+# Keep TensorFlow's C++ start-up chatter (oneDNN, CPU features) out of the lessons: the
+# level is only a default (set TF_CPP_MIN_LOG_LEVEL yourself to see it again); the lines it
+# cannot silence are filtered by cnncourse._startup when a submodule first imports Keras.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# Submodules that never import Keras (NumPy only, or Keras only inside functions).
+_WITHOUT_KERAS = frozenset(
+    {"backprop", "cli", "grading", "images", "metrics", "notebooks", "ops", "pooling", "shapes"}
+)
 
 __version__ = "0.1.0"
 
@@ -71,6 +77,10 @@ if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
 
 def __getattr__(name: str):
     if name in _SUBMODULES:
+        if name not in _WITHOUT_KERAS:
+            from ._startup import import_backend
+
+            import_backend()
         module = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module

@@ -22,6 +22,7 @@ MAX_LINES = 700
 #: Top-level part of a module name -> its layer (0 = bottom).
 LAYERS = {
     "_validate": 0,
+    "_startup": 0,  # the first, quiet import of Keras
     "shapes": 1,
     "ops": 1,
     "pooling": 1,
@@ -36,6 +37,7 @@ LAYERS = {
     "explain": 2,
     "recipes": 2,
     "autodiff": 2,
+    "transfer": 2,  # pre-train, freeze, fine-tune (lesson 9)
     "plot": 3,
     "exercises": 3,
     "env": 4,
