@@ -37,6 +37,16 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _start(args: argparse.Namespace) -> int:
+    from .workspace import default_workspace, open_lab, sync
+
+    folder = args.folder or default_workspace()
+    print(sync(folder))
+    if args.no_open:
+        return 0
+    return open_lab(folder, ["--no-browser"] if args.no_browser else [])
+
+
 def _env(args: argparse.Namespace) -> int:
     from .env import setup
 
@@ -203,6 +213,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--solutions", action="store_true", help="also build solutions/")
     p.add_argument("--timeout", type=int, default=600, help="seconds per cell (default: 600)")
     p.set_defaults(run=_build)
+
+    p = commands.add_parser(
+        "start",
+        help="copy the lessons into your workspace (never over your work) and open JupyterLab",
+        description="Copy the course's lessons into a workspace of your own the first time; "
+        "afterwards bring in new lessons, update the ones you have not touched, and put a "
+        "changed lesson beside yours as NAME.updated.ipynb. Then open JupyterLab there.",
+    )
+    p.add_argument(
+        "folder",
+        nargs="?",
+        metavar="DIR",
+        help="your workspace (default: workspace/ in a checkout, else ~/cnncourse-workspace)",
+    )
+    p.add_argument("--no-open", action="store_true", help="copy only; do not start JupyterLab")
+    p.add_argument("--no-browser", action="store_true", help="start JupyterLab without a browser")
+    p.set_defaults(run=_start)
 
     p = commands.add_parser("env", help="print Keras, backend, versions and CPU/GPU")
     p.set_defaults(run=_env)
