@@ -107,6 +107,15 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _shard(text: str) -> tuple[int, int]:
+    from .grading.shards import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--shard ")) from None
+
+
 def _settings(args: argparse.Namespace, seed: int, workers: int):
     from .grading import Settings
 
@@ -127,6 +136,13 @@ def _grade(args: argparse.Namespace) -> int:
     from .exercises import VISIBLE_SEED
     from .grading import GradingError, grade_class, new_seed, summary_line
 
+    if args.shard is not None and args.seed is None:
+        print(
+            f"error: --shard {args.shard[0]}/{args.shard[1]} needs --seed: every shard of a "
+            "class must grade with the same seed",
+            file=sys.stderr,
+        )
+        return 2
     seed = new_seed() if args.seed is None else args.seed
     if seed == VISIBLE_SEED:
         print(
@@ -142,18 +158,46 @@ def _grade(args: argparse.Namespace) -> int:
         )
     try:
         results, seconds = grade_class(
-            args.paths, args.out, settings, roster=args.roster, progress=not args.quiet
+            args.paths,
+            args.out,
+            settings,
+            roster=args.roster,
+            progress=not args.quiet,
+            shard=args.shard,
         )
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary_line(results, seconds))
     out = Path(args.out)
-    print(f"wrote {out / 'grades.csv'}, {out / 'grades.json'} and {out / 'feedback'}/")
+    print(
+        f"wrote {out / 'grades.csv'}, {out / 'grades.json'}, {out / 'canvas.csv'} "
+        f"and {out / 'feedback'}/"
+    )
     internal = [r for r in results if r.internal]
     for r in internal:
         print(f"error: {r.file}: {r.error}", file=sys.stderr)
     return 2 if internal else 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .grading import GradingError, summary_line
+    from .grading.shards import merge
+
+    try:
+        results = merge(args.out, args.shards)
+    except GradingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"merged {len(args.shards)} shards: " + summary_line(results, 0.0).split(" in ")[0])
+    out = Path(args.out)
+    print(
+        f"wrote {out / 'grades.csv'}, {out / 'grades.json'}, {out / 'canvas.csv'} "
+        f"and {out / 'feedback'}/"
+    )
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -258,9 +302,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0,
         help="submissions graded at once (default: one per CPU core)",
     )
+    p.add_argument(
+        "--shard",
+        type=_shard,
+        default=None,
+        metavar="K/N",
+        help="grade only the K-th of N disjoint parts of the class (needs --seed); "
+        "`cnncourse merge` joins the N outputs",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_limits(p)
     p.set_defaults(run=_grade)
+
+    p = commands.add_parser(
+        "merge",
+        help="merge the outputs of `grade --shard K/N` runs into one grades.csv/grades.json",
+        description="Merge the output folders of the N shards of one class (same seed and "
+        "settings) into OUT, as a single run would have written it.",
+    )
+    p.add_argument("out", metavar="OUT", help="output folder of the merged grades")
+    p.add_argument("shards", nargs="+", metavar="SHARD_DIR", help="each shard's output folder")
+    p.set_defaults(run=_merge)
 
     p = commands.add_parser(
         "check",

@@ -5,11 +5,11 @@ import os
 import subprocess
 import sys
 import sysconfig
-import tomllib
 import venv
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_wheels_package_list_names_every_package_of_the_source():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     found = {
-        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "cnncourse").rglob("__init__.py")
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for p in (ROOT / "cnncourse").rglob("__init__.py")
     }
     assert set(config["packages"]) == found | {"cnncourse.lessons"}
     assert config["package-dir"]["cnncourse.lessons"] == "lessons"

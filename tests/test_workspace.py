@@ -9,9 +9,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import run_cli
 
 from cnncourse import workspace
-from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import os
-import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from ._borrowed import public_name, watch, watched_for
 from ._verdict import (
+    BORROWED,
     ERROR,
     FAILED,
     FOUND,
@@ -280,12 +281,25 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
-def _calls(fn: Callable[..., Any], cases: Sequence[Case]) -> Iterator[CaseOutcome]:
-    """Call ``fn`` on each case, lazily, until a call does not return."""
+def _calls(
+    fn: Callable[..., Any], cases: Sequence[Case], watched: Any = None
+) -> Iterator[CaseOutcome]:
+    """Call ``fn`` on each case, lazily, until a call does not return.
+
+    ``watched`` (:func:`~cnncourse.exercises._borrowed.watched_for`): a call that reaches
+    the reference (or a forbidden function) stops the calls with a BORROWED outcome.
+    """
     for case in cases:
         args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
         try:
-            got = fn(*args, **kwargs)
+            if watched is None:
+                got = fn(*args, **kwargs)
+            else:
+                with watch(watched) as seen:
+                    got = fn(*args, **kwargs)
+                if seen.found:
+                    yield CaseOutcome(BORROWED, error=seen.found)
+                    return
         except NotImplementedError:
             yield CaseOutcome(NOT_IMPLEMENTED)
             return
@@ -293,22 +307,6 @@ def _calls(fn: Callable[..., Any], cases: Sequence[Case]) -> Iterator[CaseOutcom
             yield CaseOutcome(RAISED, error=_error_text(exc))
             return
         yield CaseOutcome(RETURNED, got, changed_input=not _same_inputs(case, args, kwargs))
-
-
-def public_name(fn: Any) -> str:
-    """Where ``fn`` can be imported from: the shortest of its module's parents that has it.
-
-    >>> from cnncourse import shapes
-    >>> public_name(shapes.conv_output_size)
-    'cnncourse.shapes.conv_output_size'
-    """
-    module, name = getattr(fn, "__module__", "") or "", getattr(fn, "__name__", repr(fn))
-    parts = module.split(".")
-    for end in range(1, len(parts)):
-        parent = sys.modules.get(".".join(parts[:end]))
-        if parent is not None and getattr(parent, "__dict__", {}).get(name) is fn:
-            return f"{'.'.join(parts[:end])}.{name}"
-    return f"{module}.{name}" if module else name
 
 
 # --------------------------------------------------------------------------- exercises
@@ -373,6 +371,8 @@ class FunctionExercise(Exercise):
     edge_cases: tuple[Case, ...] = ()
     n_random: int = 8
     arg_names: tuple[str, ...] = ()
+    #: Calls an answer may not make: (qualified name, reason), e.g. ("numpy.pad", "...").
+    forbidden: tuple[tuple[str, str], ...] = ()
 
     kind = FUNCTION
 
@@ -400,7 +400,10 @@ class FunctionExercise(Exercise):
             return AnswerOutcome(STUB)
         if not callable(fn):
             return AnswerOutcome(NOT_CALLABLE, type_name=type_name(fn))
-        return AnswerOutcome(FOUND, cases=_calls(fn, cases))
+        # the reference itself is judged as it is (the package's own tests do); the grader
+        # refuses it by its module. Anything else that calls it is borrowing.
+        watched = None if fn is self.reference else watched_for(self)
+        return AnswerOutcome(FOUND, cases=_calls(fn, cases, watched))
 
     def grade(self, fn: Any, seed: int = VISIBLE_SEED) -> Result:
         """Run ``fn`` on every case in this process and judge it (the inline check)."""

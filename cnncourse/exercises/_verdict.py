@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "BORROWED",
     "ERROR",
     "FAILED",
     "FOUND",
@@ -89,6 +90,7 @@ TIMED_OUT = "timeout"  # ran past its time limit; also: one case did
 #: What one call of a function answer did (besides RAISED and TIMED_OUT).
 RETURNED = "returned"
 NOT_IMPLEMENTED = "not_implemented"
+BORROWED = "borrowed"  # it called the reference (or a forbidden function): ``error`` says which
 
 
 @dataclass(frozen=True)
@@ -293,6 +295,8 @@ def judge_function(
             return failed(
                 ERROR, f"raised an error on {where}.", f"{inputs}\nerror: {call.error}".strip()
             )
+        if call.kind == BORROWED:
+            return failed(FAILED, f"{call.error} (on {where}): write your own.")
         if call.kind != RETURNED:
             return failed(ERROR, f"unexpected result {call.kind!r} on {where}.")
         got = call.value

@@ -80,8 +80,12 @@ def grade_class(
     progress: bool = True,
     warn: Callable[[str], None] | None = None,
     exercises: list | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> tuple[list[SubmissionResult], float]:
     """Grade every notebook in ``paths``; write the outputs to ``out`` (unless None).
+
+    ``shard=(K, N)`` grades only the K-th of N parts of the class (:mod:`.shards`); its
+    ``grades.json`` says which, for ``cnncourse merge``.
 
     Returns the results (in the order found) and the seconds it took. Raises
     GradingError for the grader's own problems: no submissions, a bad roster, an
@@ -113,6 +117,14 @@ def grade_class(
     if out is not None:
         prepare_output(out)  # fail before grading, not after
     submissions = assign_lessons(submissions, settings.lesson, warn)
+    similarity = _similarity(submissions, settings, exercises) if out is not None else None
+    record = None
+    if shard is not None:
+        from .shards import select_shard, shard_record
+
+        chosen = select_shard(submissions, *shard)
+        record = shard_record(*shard, [s.student for s in submissions], [i for i, _ in chosen])
+        submissions = [s for _, s in chosen]
     isolation = isolation_note(warn)
     grader = Grader(settings, exercises)
     bar = ProgressBar(len(submissions)) if progress else None
@@ -131,8 +143,23 @@ def grade_class(
             _exercise_table(grader),
             started,
             isolation,
+            shard=record,
+            similarity=similarity,
         )
     return results, seconds
+
+
+def _similarity(submissions: Sequence[Submission], settings: Settings, custom) -> str:
+    """The similarity report of the whole class (every shard writes the same one)."""
+    from ..exercises import for_lesson
+    from ..exercises._verdict import FUNCTION
+    from .similarity import similar_pairs, similarity_csv
+
+    names: list[str] = []
+    for lesson in sorted({s.lesson for s in submissions if s.lesson is not None}):
+        pool = for_lesson(lesson) if custom is None else [e for e in custom if e.lesson == lesson]
+        names += [e.id for e in pool if e.kind == FUNCTION and e.id not in names]
+    return similarity_csv(similar_pairs([(s.student, s.path) for s in submissions], names))
 
 
 def isolation_note(warn: Callable[[str], None]) -> str:

@@ -51,7 +51,7 @@ KILLED = "killed"  # the process died while on this exercise (sandbox)
 CORRUPT = "corrupt"  # the result could not be read back (sandbox)
 
 # --------------------------------------------------------------------------- stop kinds
-# Why a function's calls stopped: NOT_IMPLEMENTED, RAISED or TIMED_OUT (the same words).
+# Why a function's calls stopped: NOT_IMPLEMENTED, RAISED, TIMED_OUT or BORROWED (the same words).
 
 # --------------------------------------------------------------------------- progress.log
 # One line as each step starts: "limits <missing,...|all>", "cell <index>", "timeout <index>"

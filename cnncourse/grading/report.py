@@ -1,4 +1,6 @@
-"""What the grader writes: a Markdown feedback file per student, ``grades.csv``, ``grades.json``.
+"""What the grader writes: Markdown feedback per student, grades.csv, grades.json, canvas.csv.
+
+``canvas.csv`` is the Canvas gradebook import (:mod:`.export`).
 
 Every file is written atomically (a temporary file in the same folder, then
 ``os.replace``), so an interrupted run never leaves a half-written table.
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..exercises import ERROR, FAILED, icon
+from .export import canvas_csv
 from .grader import GradingError, Settings, SubmissionResult
 
 __all__ = [
@@ -244,13 +247,15 @@ def _grades_json(
     exercises: dict[str, dict[str, Any]],
     started: str,
     isolation: str = "",
+    control_groups: str | None = None,
+    shard: dict[str, Any] | None = None,
 ) -> str:
     data = {
         "cnncourse_version": version,
         "seed": settings.seed,
         "started": started,
         "isolation": isolation,
-        "control_groups": _control_groups(),
+        "control_groups": _control_groups() if control_groups is None else control_groups,
         "seconds": round(seconds, 2),
         "settings": {
             "timeout": settings.timeout,
@@ -264,6 +269,8 @@ def _grades_json(
         "exercises": exercises,
         "submissions": [r.to_dict() for r in results],
     }
+    if shard is not None:
+        data["shard"] = shard
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -276,8 +283,16 @@ def write_outputs(
     exercises: dict[str, dict[str, Any]],
     started: str,
     isolation: str = "",
+    control_groups: str | None = None,
+    shard: dict[str, Any] | None = None,
+    similarity: str | None = None,
 ) -> None:
-    """Write ``feedback/<student>.md`` for each result, then ``grades.json`` and ``grades.csv``.
+    """Write ``feedback/<student>.md`` for each result, then ``grades.json``, ``grades.csv``
+    and ``canvas.csv`` (:mod:`.export`).
+
+    ``control_groups`` (default: this machine's) and ``shard`` (a shard's record,
+    :func:`.shards.shard_record`) go to ``grades.json`` as they are; ``similarity``, the
+    similarity report's table (:mod:`.similarity`), to ``similarity.csv``.
 
     Examples
     --------
@@ -285,7 +300,7 @@ def write_outputs(
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     write_outputs(folder, [], Settings(seed=1), '0.1', 0.0, {}, 'now')
     ...     sorted(p.name for p in Path(folder).iterdir())
-    ['feedback', 'grades.csv', 'grades.json']
+    ['canvas.csv', 'feedback', 'grades.csv', 'grades.json']
     """
     folder = prepare_output(folder)
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -295,9 +310,22 @@ def write_outputs(
         )
     _write_atomic(
         folder / "grades.json",
-        _grades_json(results, settings, version, seconds, exercises, started, isolation),
+        _grades_json(
+            results,
+            settings,
+            version,
+            seconds,
+            exercises,
+            started,
+            isolation,
+            control_groups,
+            shard,
+        ),
     )
     _write_atomic(folder / "grades.csv", _grades_csv(results))
+    _write_atomic(folder / "canvas.csv", canvas_csv([r.to_dict() for r in results], exercises))
+    if similarity is not None:
+        _write_atomic(folder / "similarity.csv", similarity)
 
 
 # --------------------------------------------------------------------------- progress

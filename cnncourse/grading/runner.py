@@ -40,7 +40,8 @@ import types
 from pathlib import Path
 from typing import Any
 
-from ..exercises._verdict import FUNCTION, MODEL, type_name
+from ..exercises._borrowed import Watched, watch, watched_for
+from ..exercises._verdict import BORROWED, FUNCTION, MODEL, type_name
 from . import codec
 from .protocol import (
     CASES_FILE,
@@ -80,6 +81,7 @@ _open = builtins.open
 _encode = codec.encode
 _save_arrays = codec.save_arrays
 _deepcopy = copy.deepcopy
+_watch = watch
 _is_ndarray_type = None  # set in main (numpy is imported there)
 
 CELL_FILE = "<code cell {}>"  # numbered from 1, as a reader counts code cells
@@ -326,7 +328,20 @@ def _lookup(ns: dict, name: str | None, recorded: dict, exercise_id: str) -> Any
     return _MISSING
 
 
-def _run_function(fn: Any, cases: list, timeout: float) -> tuple[dict, dict]:
+def _watched(spec: dict) -> Watched:
+    """What to watch for while the answer to ``spec``'s exercise runs (before any cell runs)."""
+    try:
+        from ..exercises import REGISTRY
+
+        exercise = REGISTRY.get(spec["id"])
+        return watched_for(exercise) if exercise is not None else Watched()
+    except Exception:  # noqa: BLE001 - an exercise this runner does not know: nothing to watch
+        return Watched()
+
+
+def _run_function(
+    fn: Any, cases: list, timeout: float, watched: Watched | None = None
+) -> tuple[dict, dict]:
     """Call ``fn`` on each case; the result's JSON and its array files."""
     result: dict[str, Any] = {"answer": FOUND, "outputs": [], "stopped": None}
     files: dict = {}
@@ -338,7 +353,12 @@ def _run_function(fn: Any, cases: list, timeout: float) -> tuple[dict, dict]:
                 args, kwargs = _deepcopy(args), _deepcopy(kwargs)
                 before = _fingerprint((args, kwargs))
                 try:
-                    got = fn(*args, **kwargs)
+                    with _watch(watched or Watched()) as seen:
+                        got = fn(*args, **kwargs)
+                    if seen.found:
+                        result["stopped"] = {"case": case_index, "kind": BORROWED,
+                                             "error": seen.found}  # fmt: skip
+                        break
                 except _GraderTimeout:
                     raise
                 except NotImplementedError:
@@ -388,8 +408,15 @@ def _run_model(answer: Any, timeout: float) -> tuple[dict, dict]:
         return {"answer": RAISED, "error": _error_text(exc)}, {}
 
 
-def run_exercise(spec: dict, ns: dict, recorded: dict, cases: list, timeout: float):
-    """One exercise's result JSON and array files.
+def run_exercise(
+    spec: dict,
+    ns: dict,
+    recorded: dict,
+    cases: list,
+    timeout: float,
+    watched: Watched | None = None,
+):
+    """One exercise's result JSON and array files (``watched``: see :func:`_watched`).
 
     Examples
     --------
@@ -410,7 +437,7 @@ def run_exercise(spec: dict, ns: dict, recorded: dict, cases: list, timeout: flo
         if module == "cnncourse" or module.startswith("cnncourse."):
             qualname = _safe_text(getattr(answer, "__qualname__", "?"), 200)
             return {"answer": REFERENCE, "where": f"{module}.{qualname}"}, {}
-        return _run_function(answer, cases, timeout)
+        return _run_function(answer, cases, timeout, watched)
     if kind == MODEL:
         return _run_model(answer, timeout)
     try:
@@ -462,6 +489,7 @@ def main(argv: list[str]) -> int:
             cases[spec["id"]] = [
                 (tuple(codec.decode(a, folder)), codec.decode(k, folder)) for a, k in tree
             ]
+    watched = {s["id"]: _watched(s) for s in job["exercises"] if s["kind"] == FUNCTION}
     missing = _apply_limits(job.get("limits", {}))
     if job.get("confine", True):
         from . import landlock
@@ -489,6 +517,7 @@ def main(argv: list[str]) -> int:
                 silent_check.answers,
                 cases.get(spec["id"], []),
                 float(job["exercise_timeout"]),
+                watched.get(spec["id"]),
             )
         except _GraderTimeout:
             result, files = {"answer": TIMED_OUT}, {}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from submissions.crafted import add_cell, cell_with, solution
+from submissions.crafted import add_cell, cell_with, set_function, solution
 
 #: Every attacking student (and the correct one), in the order build_attacks writes them.
 ATTACKERS = (
@@ -225,6 +225,58 @@ def build_attacks(folder: Path, ctx: dict) -> list[str]:
     nb = notebooks["wrong_lesson"] = solution()
     nb.metadata["cnncourse"] = {"lesson": 2, "role": "solution"}
 
+    for student, nb in notebooks.items():
+        nbformat.write(nb, folder / f"{student}.ipynb")
+    return list(notebooks)
+
+
+#: The students of :func:`build_borrowed`: each borrows the reference of rgb_to_grayscale.
+BORROWERS = ("wrapper", "alias", "importlib", "getattr_module", "copied_code", "unwatched")
+
+
+def build_borrowed(folder: Path) -> list[str]:
+    """Write ``correct`` and every borrower to ``folder``; the students' names.
+
+    Each is the solved lesson-1 notebook whose ``rgb_to_grayscale`` reaches the course's
+    own ``cnncourse.images.rgb_to_grayscale`` by another route.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    notebooks = {"correct": solution()}
+    bodies = {
+        "wrapper": "import cnncourse.images\nreturn cnncourse.images.rgb_to_grayscale(image)",
+        "alias": "return _gray(image)",
+        "importlib": (
+            "import importlib\n"
+            "return importlib.import_module('cnncourse.images').rgb_to_grayscale(image)"
+        ),
+        "getattr_module": (
+            "import sys\nreturn getattr(sys.modules['cnncourse.images'], 'rgb_to_grayscale')(image)"
+        ),
+        "copied_code": "return _copy(image)",
+        "unwatched": (
+            "import sys\n"
+            "watcher = sys.getprofile()\n"
+            "sys.setprofile(None)\n"
+            "try:\n"
+            "    return _gray(image)\n"
+            "finally:\n"
+            "    sys.setprofile(watcher)"
+        ),
+    }
+    for student, body in bodies.items():
+        nb = notebooks[student] = solution()
+        # taken at import, before the grader starts watching
+        add_cell(
+            nb,
+            """
+            import types
+            from cnncourse.images import rgb_to_grayscale as _gray
+            _copy = types.FunctionType(_gray.__code__, _gray.__globals__, "mine",
+                                       _gray.__defaults__, _gray.__closure__)
+            _copy.__module__ = "__main__"
+            """,
+        )
+        set_function(nb, "rgb_to_grayscale", body)
     for student, nb in notebooks.items():
         nbformat.write(nb, folder / f"{student}.ipynb")
     return list(notebooks)
