@@ -20,7 +20,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # Submodules that never import Keras (NumPy only, or Keras only inside functions).
 _WITHOUT_KERAS = frozenset(
-    {"backprop", "cli", "grading", "images", "metrics", "notebooks", "ops", "pooling", "shapes"}
+    {
+        "backprop",
+        "cli",
+        "data",
+        "grading",
+        "images",
+        "metrics",
+        "notebooks",
+        "ops",
+        "pooling",
+        "shapes",
+    }
 )
 
 __version__ = "0.1.0"

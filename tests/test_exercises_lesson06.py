@@ -48,8 +48,52 @@ def test_cases_are_small_random_and_differ_across_seeds(exercise):
         assert all(np.size(a) <= 400 for a in case.args if isinstance(a, np.ndarray))
 
 
+# The wrong answers below start from a student's own right answer: calling the course's
+# reference from inside an answer is itself a failure ("uses the course's reference").
+
+
+def _own_conv2d_backward(dout, x, kernel, stride=1, padding=0):
+    p = padding
+    xp = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
+    kh, kw = kernel.shape[:2]
+    dxp, dkernel = np.zeros(xp.shape), np.zeros(kernel.shape)
+    for i in range(dout.shape[1]):
+        for j in range(dout.shape[2]):
+            rows, cols = slice(i * stride, i * stride + kh), slice(j * stride, j * stride + kw)
+            g = dout[:, i, j, :]
+            dkernel += np.einsum("nhwc,nf->hwcf", xp[:, rows, cols, :], g)
+            dxp[:, rows, cols, :] += np.einsum("hwcf,nf->nhwc", kernel, g)
+    dx = dxp[:, p : p + x.shape[1], p : p + x.shape[2], :]
+    return dx, dkernel, dout.sum(axis=(0, 1, 2))
+
+
+def _own_softmax(logits):
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _own_softmax_cross_entropy(logits, labels):
+    n, probs = len(logits), _own_softmax(logits)
+    rows = np.arange(n)
+    dlogits = probs.copy()
+    dlogits[rows, labels] -= 1
+    top = logits.max(axis=1)
+    log_sum = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
+    return (log_sum - logits[rows, labels]).mean(), dlogits / n
+
+
+def test_the_own_answers_the_wrong_ones_start_from_are_right():
+    assert m.conv2d_backward.grade(_own_conv2d_backward).status == PASSED
+    assert m.softmax_cross_entropy.grade(_own_softmax_cross_entropy).status == PASSED
+
+
+def test_an_answer_that_calls_the_reference_scores_nothing():
+    result = m.conv2d_backward.grade(lambda *a, **k: backprop.conv2d_backward(*a, **k))
+    assert result.status == FAILED and "uses the course's reference" in result.message
+
+
 def _wrong_dkernel(dout, x, kernel, stride=1, padding=0):
-    dx, dkernel, dbias = backprop.conv2d_backward(dout, x, kernel, stride, padding)
+    dx, dkernel, dbias = _own_conv2d_backward(dout, x, kernel, stride, padding)
     dkernel = dkernel.copy()
     dkernel.flat[0] += 10.0
     return dx, dkernel, dbias
@@ -64,7 +108,7 @@ def test_a_wrong_dkernel_is_named_with_its_error_and_the_right_parts_too():
 
 def test_every_wrong_part_is_named():
     def all_wrong(dout, x, kernel, stride=1, padding=0):
-        dx, dkernel, dbias = backprop.conv2d_backward(dout, x, kernel, stride, padding)
+        dx, dkernel, dbias = _own_conv2d_backward(dout, x, kernel, stride, padding)
         return -dx, dkernel[..., ::-1] * 0, dbias[:0]
 
     message = m.conv2d_backward.grade(all_wrong).message
@@ -76,10 +120,10 @@ def test_every_wrong_part_is_named():
 def test_forgetting_to_crop_the_padding_or_returning_two_parts_is_explained():
     def no_crop(dout, x, kernel, stride=1, padding=0):
         xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
-        return backprop.conv2d_backward(dout, xp, kernel, stride)
+        return _own_conv2d_backward(dout, xp, kernel, stride)
 
     def two(dout, x, kernel, stride=1, padding=0):
-        return backprop.conv2d_backward(dout, x, kernel, stride, padding)[:2]
+        return _own_conv2d_backward(dout, x, kernel, stride, padding)[:2]
 
     message = m.conv2d_backward.grade(no_crop).message
     assert "dx has the wrong shape: expected (1, 3, 3, 1), got (1, 5, 5, 1)" in message
@@ -98,12 +142,12 @@ def test_max_pool_ties_go_to_the_first_maximum():
 
 def test_softmax_without_the_mean_names_dlogits_and_the_loss():
     def summed(logits, labels):
-        loss, dlogits = backprop.softmax_cross_entropy(logits, labels)
+        loss, dlogits = _own_softmax_cross_entropy(logits, labels)
         return loss * len(logits), dlogits * len(logits)
 
     def gradient_off(logits, labels):
-        loss, dlogits = backprop.softmax_cross_entropy(logits, labels)
-        return loss, backprop.softmax(logits)
+        loss, dlogits = _own_softmax_cross_entropy(logits, labels)
+        return loss, _own_softmax(logits)
 
     assert (
         "loss is wrong: expected 1.38629, got 2.77259"
