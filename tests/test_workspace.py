@@ -131,7 +131,8 @@ def test_the_test_command_passes_after_a_lesson_was_run_and_saved_in_the_workspa
             [sys.executable, "-m", "pytest", "--collect-only", "-q"],
             cwd=ROOT, capture_output=True, text=True, check=False,
         )  # fmt: skip
-        assert "workspace" not in collected.stdout
+        inside = [line for line in collected.stdout.splitlines() if line.startswith("workspace")]
+        assert not inside, inside
         status = subprocess.run(
             ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
         )

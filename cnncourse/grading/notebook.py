@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ __all__ = [
     "find_answers",
     "find_definition",
     "lesson_from_name",
+    "parse_python",
     "python_source",
     "read_notebook",
 ]
@@ -29,6 +31,25 @@ __all__ = [
 
 #: The largest notebook the grader reads (notebooks with many figures are a few MB).
 MAX_NOTEBOOK_BYTES = 100 * 2**20
+# CPython 3.11 (seen on 3.11.7; CPython issue gh-106905) keeps ast.parse's recursion counter
+# per interpreter, not per thread: two threads parsing at once can fail with "SystemError: AST
+# constructor recursion depth mismatch" (seen once in CI grading lesson 2 with 2 workers; not
+# reproducible on demand). The grader's workers are threads: every parse takes this lock.
+_AST_LOCK = threading.Lock()
+
+
+def parse_python(text: str) -> ast.Module:
+    """``ast.parse(text)``, one thread at a time (see ``_AST_LOCK``).
+
+    Examples
+    --------
+    >>> type(parse_python("x = 1").body[0]).__name__
+    'Assign'
+    """
+    with _AST_LOCK:
+        return ast.parse(text)
+
+
 _LESSON_PREFIX = re.compile(r"^(\d{1,2})_")
 _LINE_MAGIC = re.compile(r"^(\s*)(%|!)")
 _ASSIGNED_MAGIC = re.compile(r"^(\s*)[A-Za-z_][\w, ]*=\s*[%!]")
@@ -160,7 +181,7 @@ def python_source(source: str) -> str | None:
         lines = [""] + lines[1:]  # keep the line numbers
     text = "\n".join(lines)
     try:
-        ast.parse(text)
+        parse_python(text)
         return text  # plain Python already: no magics (they are not valid Python)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         pass
@@ -204,7 +225,7 @@ def find_answers(cells: list[str]) -> dict[str, AnswerSite]:
         if text is None:
             continue
         try:
-            tree = ast.parse(text)
+            tree = parse_python(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             for match in re.finditer(r"\bcheck\s*\.\s*([A-Za-z_]\w*)\s*\(", text):
                 sites[match.group(1)] = AnswerSite(None, index)

@@ -25,7 +25,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from .._validate import number
-from .notebook import NotebookError, python_source, read_notebook
+from .notebook import NotebookError, parse_python, python_source, read_notebook
 
 __all__ = [
     "PAIRWISE_LIMIT",
@@ -93,7 +93,7 @@ def normalised_tokens(source: str, name: str) -> list[str] | None:
     True
     """
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     found = None
