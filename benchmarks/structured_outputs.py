@@ -1,4 +1,4 @@
-"""Do lessons 8 and 9's three models reach their goals, fast, from a fixed seed?
+"""Do lessons 10 and 11's three models reach their goals, fast, from a fixed seed?
 
 Trains, with the recipes the lesson uses (``recipes.SEGMENTATION_RECIPE``, ``BOX_RECIPE``,
 ``DETECTOR_RECIPE``), once per seed:

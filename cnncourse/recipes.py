@@ -51,7 +51,7 @@ DIGITS_RECIPE: dict[str, dict[str, Any]] = {
 
 
 # ---------------------------------------------------------------------------
-# lessons 8 and 9: structured outputs
+# lessons 10 and 11: structured outputs
 # ---------------------------------------------------------------------------
 
 #: How the lesson (and ``benchmarks/structured_outputs.py``) trains

@@ -1,191 +1,166 @@
-"""Lesson 10's exercises: the references agree with the package and with Keras, the cases
-catch the mistakes the lesson warns about, and the generated questions are well formed."""
+"""Lesson 10's exercises: the transposed convolution by hand, the design task graded on a
+brief, and the generated quiz answers, each checked against Keras."""
 
+import keras
+import matplotlib
 import numpy as np
 import pytest
 
-from cnncourse import ops, shapes
-from cnncourse.exercises import FAILED, PASSED, for_lesson, lesson10
+from cnncourse import metrics, models, plot
+from cnncourse.exercises import ERROR, FAILED, NOT_DONE, PASSED, lesson10
+
+matplotlib.use("Agg")
 
 
-def test_lesson_10_has_at_least_three_coding_exercises_and_a_quiz():
-    kinds = [e.kind for e in for_lesson(10)]
-    assert kinds.count("function") >= 3
-    assert kinds.count("value") >= 3
+def test_transposed_conv2d_reference_matches_keras():
+    rng = np.random.default_rng(3)
+    for _ in range(8):
+        case = lesson10.transposed_conv2d.generate(rng)
+        x, kernel, stride = case.args
+        layer = keras.layers.Conv2DTranspose(1, kernel.shape, strides=stride, use_bias=False)
+        layer.build((None, *x.shape, 1))
+        layer.set_weights([kernel[:, :, None, None]])
+        keras_out = keras.ops.convert_to_numpy(layer(x[None, :, :, None].astype("float32")))
+        ours = lesson10.transposed_conv2d_reference(x, kernel, stride)
+        # Keras's side is n * s + max(k - s, 0): zeros added where the stride exceeds k
+        expected_shape = tuple(
+            n * stride + max(k - stride, 0) for n, k in zip(x.shape, kernel.shape, strict=True)
+        )
+        assert keras_out.shape[1:3] == expected_shape
+        np.testing.assert_allclose(
+            ours, keras_out[0, : ours.shape[0], : ours.shape[1], 0], atol=1e-5
+        )
+        assert (
+            not keras_out[0, ours.shape[0] :].any() and not keras_out[0, :, ours.shape[1] :].any()
+        )
 
 
-# --------------------------------------------------------------------------- dilate_kernel
+def test_transposed_conv2d_rejects_a_gathering_convolution():
+    def gathers(x, kernel, stride):  # the ordinary strided convolution instead
+        return np.zeros((1, 1)) + np.sum(x)
+
+    assert lesson10.transposed_conv2d.grade(gathers).status == FAILED
 
 
-@pytest.mark.parametrize("dilation", [1, 2, 3])
-def test_a_dilated_kernel_has_the_effective_size_and_convolves_as_the_dilated_taps(dilation):
-    rng = np.random.default_rng(dilation)
-    x, kernel = rng.normal(size=(12, 13)), rng.normal(size=(3, 2))
-    big = lesson10.dilated_kernel(kernel, dilation)
-    assert big.shape == (dilation * 2 + 1, dilation * 1 + 1)
-    out = ops.conv2d(x, big)
-    # the definition: out[i, j] = sum_ab x[i + d a, j + d b] k[a, b]
-    expected = np.zeros(out.shape)
-    for a in range(3):
-        for b in range(2):
-            rows = slice(dilation * a, dilation * a + out.shape[0])
-            cols = slice(dilation * b, dilation * b + out.shape[1])
-            expected += x[rows, cols] * kernel[a, b]
-    assert np.allclose(out, expected)
+def _design(build):
+    return lambda input_shape, num_classes: lesson10.design_of(build(input_shape, num_classes))
 
 
-def test_dilate_kernel_keeps_the_channel_axes_and_matches_keras():
-    import keras
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(1, 11, 11, 2)).astype("float32")
-    kernel = rng.normal(size=(3, 3, 2, 4)).astype("float32")
-    big = lesson10.dilated_kernel(kernel, 2)
-    assert big.shape == (5, 5, 2, 4)
-    keras_out = keras.ops.convert_to_numpy(keras.ops.conv(x, kernel, dilation_rate=2))
-    assert np.allclose(ops.conv2d(x, big), keras_out, atol=1e-5)
+def test_design_reference_passes_every_case_within_budget():
+    assert lesson10.segmenter_design.grade(lesson10.segmenter_design.reference).status == PASSED
+    net = lesson10.budget_segmenter(lesson10.DESIGN_INPUT, lesson10.DESIGN_CLASSES)
+    assert net.count_params() <= lesson10.PARAM_BUDGET
 
 
-def test_dilate_kernel_rejects_a_kernel_only_spread_on_one_axis():
-    def rows_only(kernel, dilation):
-        out = np.zeros((dilation * (kernel.shape[0] - 1) + 1, *kernel.shape[1:]))
-        out[::dilation] = kernel
-        return out
+def test_design_any_network_meeting_the_brief_passes():
+    def tiny(input_shape, num_classes):
+        return keras.Sequential(
+            [keras.Input(input_shape), keras.layers.Conv2D(num_classes, 1, activation="softmax")]
+        )
 
-    assert lesson10.dilate_kernel.grade(rows_only).status == FAILED
-
-
-# --------------------------------------------------------------------------- fft_conv2d_single
+    assert lesson10.segmenter_design.grade(_design(tiny)).status == PASSED
 
 
-def test_the_fft_reference_is_the_full_cross_correlation():
-    exercise = lesson10.fft_conv2d_single
-    for case in exercise.cases(seed=3):
-        x, kernel = case.args
-        assert np.allclose(exercise.expected(case), ops.conv2d(x, kernel, padding="full"))
+def test_design_over_budget_fails_and_says_so():
+    result = lesson10.segmenter_design.grade(
+        _design(lambda shape, classes: models.unet(shape, classes, batch_norm=True))
+    )
+    assert result.status == FAILED
+    assert "over the budget of 100,000" in result.message
 
 
-def _fft(x, kernel, size, flip):
-    k = kernel[::-1, ::-1] if flip else kernel
-    return np.fft.irfft2(np.fft.rfft2(x, s=size) * np.fft.rfft2(k, s=size), s=size)
-
-
-def test_fft_without_the_flip_fails():
-    def no_flip(x, kernel):
-        size = (x.shape[0] + kernel.shape[0] - 1, x.shape[1] + kernel.shape[1] - 1)
-        return _fft(x, kernel, size, flip=False)
-
-    assert lesson10.fft_conv2d_single.grade(no_flip).status == FAILED
-
-
-def test_fft_padded_too_little_fails_with_the_wrap_around():
-    def short(x, kernel):
-        # one row and column short of H + F - 1: the last value wraps onto the first
-        full = (x.shape[0] + kernel.shape[0] - 1, x.shape[1] + kernel.shape[1] - 1)
-        size = (max(x.shape[0], full[0] - 1), max(x.shape[1], full[1] - 1))
-        out = np.zeros(full)
-        out[: size[0], : size[1]] = _fft(x, kernel, size, flip=True)
-        return out
-
-    assert lesson10.fft_conv2d_single.grade(short).status == FAILED
-
-
-def test_fft_padded_more_then_cropped_passes():
-    def generous(x, kernel):
-        h, w = x.shape[0] + kernel.shape[0] - 1, x.shape[1] + kernel.shape[1] - 1
-        return _fft(x, kernel, (2 * h, 2 * w), flip=True)[:h, :w]
-
-    assert lesson10.fft_conv2d_single.grade(generous).status == PASSED
-
-
-def test_the_valid_part_survives_without_padding_as_the_lesson_says():
-    rng = np.random.default_rng(1)
-    x, kernel = rng.normal(size=(20, 18)), rng.normal(size=(5, 4))
-    circular = _fft(x, kernel, x.shape, flip=True)
-    full = ops.conv2d(x, kernel, padding="full")
-    assert np.allclose(circular[4:, 3:], ops.conv2d(x, kernel))
-    assert not np.allclose(circular[:4], full[:4, :18])
-
-
-# --------------------------------------------------------------------------- unshared params
-
-
-def test_locally_connected_params_match_keras():
-    import keras
-
-    from cnncourse import layers
-
-    exercise = lesson10.locally_connected_params
-    for case in exercise.cases()[:6]:
-        size, channels, filters, kernel_size, stride = case.args
-        model = keras.Sequential(
+def test_design_wrong_output_shape_fails():
+    def coarse(input_shape, num_classes):
+        return keras.Sequential(
             [
-                keras.Input((size, size, channels)),
-                layers.LocallyConnected2D(filters, kernel_size, strides=stride),
+                keras.Input(input_shape),
+                keras.layers.MaxPooling2D(2),
+                keras.layers.Conv2D(num_classes, 1, activation="softmax"),
             ]
         )
-        assert exercise.expected(case) == model.count_params()
+
+    result = lesson10.segmenter_design.grade(_design(coarse))
+    assert result.status == FAILED and "one probability per class" in result.message
 
 
-def test_forgetting_the_stride_or_the_untied_biases_fails():
-    def no_stride(size, channels, filters, k, stride):
-        return (size - k + 1) ** 2 * (k * k * channels * filters + filters)
+def test_design_hard_coded_for_the_lesson_input_fails_on_other_cases():
+    def fixed(input_shape, num_classes):
+        return lesson10.budget_segmenter(lesson10.DESIGN_INPUT, lesson10.DESIGN_CLASSES)
 
-    def shared_bias(size, channels, filters, k, stride):
-        side = (size - k) // stride + 1
-        return side * side * k * k * channels * filters + filters
-
-    assert lesson10.locally_connected_params.grade(no_stride).status == FAILED
-    assert lesson10.locally_connected_params.grade(shared_bias).status == FAILED
+    assert lesson10.segmenter_design.grade(_design(fixed)).status == FAILED
 
 
-# --------------------------------------------------------------------------- quizzes
+def test_design_not_implemented_and_garbage():
+    def stub(input_shape, num_classes):
+        raise NotImplementedError
+
+    assert lesson10.segmenter_design.grade(stub).status == NOT_DONE
+    assert lesson10.segmenter_design.grade(lambda s, c: "a model").status == FAILED
+    assert lesson10.segmenter_design.grade(lambda s, c: 1 / 0).status == ERROR
 
 
-def test_the_variant_quiz_no_longer_asks_the_plain_conv_formula():
-    assert "Conv2D" not in lesson10.VARIANT_NAMES
-    assert len(lesson10.variant_params()) == len(lesson10.VARIANT_NAMES)
+def _keras_layer(kind, kernel, stride, padding):
+    if kind == "conv":
+        return keras.layers.Conv2D(1, kernel, strides=stride, padding=padding)
+    if kind == "pool":
+        return keras.layers.MaxPooling2D(kernel, strides=stride, padding=padding)
+    return keras.layers.Conv2DTranspose(1, kernel, strides=stride, padding=padding)
 
 
-def test_separable_costs_match_keras_counts():
-    import keras
-
-    q = lesson10.separable_question()
-    standard, standard_mults, separable, separable_mults = lesson10.separable_costs(q)
-    shape = (q["size"], q["size"], q["channels"])
-    for layer, count in [
-        (keras.layers.Conv2D(q["filters"], q["kernel_size"], padding="same"), standard),
-        (keras.layers.SeparableConv2D(q["filters"], q["kernel_size"], padding="same"), separable),
-    ]:
-        assert keras.Sequential([keras.Input(shape), layer]).count_params() == count
-    k, f = q["kernel_size"], q["filters"]
-    assert separable_mults / standard_mults == pytest.approx(1 / f + 1 / k**2)
+def test_encoder_decoder_answer_matches_keras():
+    numbers = lesson10.quiz_numbers()
+    net = keras.Sequential(
+        [keras.Input((*numbers["input"], 1))]
+        + [_keras_layer(*layer) for layer in numbers["layers"]]
+    )
+    assert tuple(net.output_shape[1:3]) == lesson10.q_encoder_decoder.answer()
 
 
-@pytest.mark.parametrize("seed", [0, 10, 99])
-def test_dilated_stacks_have_a_dilation_and_answers_agree_with_shapes(seed):
-    stacks = lesson10.dilated_stack_questions(seed)
-    answers = lesson10.dilated_stack_answers(seed)
-    assert len(stacks) == len(answers) == 3
-    for stack, (effective, field) in zip(stacks, answers, strict=True):
-        assert any(layer["dilation"] > 1 for layer in stack)
-        last = stack[-1]
-        assert effective == shapes.receptive_field([(last["kernel_size"], 1, last["dilation"])])
-        assert field == 1 + sum(layer["dilation"] * (layer["kernel_size"] - 1) for layer in stack)
-
-
-def test_dilated_stack_answers_match_keras_output_shapes():
-    import keras
-
-    stack = lesson10.dilated_stack_questions()[0]
-    _, field = lesson10.dilated_stack_answers()[0]
-    size = field + 3
-    model = keras.Sequential(
-        [keras.Input((size, size, 1))]
-        + [
-            keras.layers.Conv2D(1, layer["kernel_size"], dilation_rate=layer["dilation"])
-            for layer in stack
+def test_transposed_conv_answer_matches_keras():
+    t = lesson10.quiz_numbers()["transposed"]
+    net = keras.Sequential(
+        [
+            keras.Input((t["n"], t["n"], t["channels"])),
+            keras.layers.Conv2DTranspose(t["filters"], t["kernel"], strides=t["stride"]),
         ]
     )
-    # at stride 1 each layer trims (its effective size - 1): the output is size - field + 1
-    assert model.output_shape[1] == size - field + 1
+    assert (net.output_shape[1], net.count_params()) == lesson10.q_transposed_conv.answer()
+
+
+def test_mask_answers_match_the_metrics_and_contrast_accuracy_with_iou():
+    pred, true = lesson10.quiz_masks()
+    accuracy, iou1, mean = lesson10.q_masks.answer()
+    assert accuracy == pytest.approx(metrics.pixel_accuracy(pred, true))
+    assert iou1 == pytest.approx(metrics.mask_iou(pred, true, 1))
+    assert mean == pytest.approx(metrics.mean_iou(pred, true, 3))
+    assert accuracy > 0.5 > mean  # the question shows pixel accuracy flattering
+    rounded = [round(v, 2) for v in (accuracy, iou1, mean)]
+    assert lesson10.q_masks.grade(rounded).status == PASSED
+
+
+def test_keep_size_answer_is_the_valid_stride_one_pooling():
+    x = np.zeros((1, 32, 32, 2), dtype="float32")
+    layers = {
+        "a": keras.layers.Conv2D(16, 3, padding="same"),
+        "b": keras.layers.MaxPooling2D(2, strides=1, padding="same"),
+        "c": keras.layers.MaxPooling2D(2, strides=1),
+        "d": keras.layers.Conv2DTranspose(16, 1, strides=1),
+    }
+    changes = [key for key, layer in layers.items() if layer(x).shape[1:3] != (32, 32)]
+    assert changes == [lesson10.q_keep_size.answer()]
+
+
+def test_unet_diagram_reads_levels_off_the_model():
+    ax = plot.unet_diagram(models.unet((32, 32, 3), 4, filters=(8, 16, 32)))
+    texts = [t.get_text() for t in ax.texts]
+    assert "32x32x8" in texts and "16x16x16" in texts and "bottleneck 8x8x32" in texts
+    assert "skip: copy 8 channels" in texts and "output 32x32x4" in texts
+    ax = plot.unet_diagram(lesson10.budget_segmenter((24, 24, 3), 4))
+    assert "bottleneck 6x6x64" in [t.get_text() for t in ax.texts]
+
+
+def test_transposed_conv_figure_sums_the_copies():
+    fig = plot.transposed_conv(np.ones((2, 2)), np.ones((3, 3)), 2)
+    assert len(fig.axes) == 6
+    with pytest.raises(ValueError, match="at most 3x3"):
+        plot.transposed_conv(np.ones((4, 4)), np.ones((3, 3)), 2)

@@ -1,422 +1,511 @@
-"""Lesson 10 - Convolution variants and speed."""
+"""Lesson 10 - Structured outputs: semantic segmentation.
+
+Four coding exercises: a transposed convolution by hand (:data:`transposed_conv2d`), a
+segmentation network designed to a brief (:data:`segmenter_design`: any network passes
+whose output has the input's height and width and one probability per class, within a
+parameter budget), pixel accuracy and the IoU of one class. The quiz numbers are drawn
+once, from a fixed seed, and the lesson prints them with :func:`quiz_text`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
-from .. import ops, shapes
+from .. import metrics
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, each, exact
 
 __all__ = [
+    "DESIGN_CLASSES",
+    "DESIGN_INPUT",
     "EXERCISES",
+    "IOU_GOAL",
     "LESSON",
-    "VARIANT_NAMES",
-    "VARIANT_SETUP",
-    "dilate_kernel",
-    "dilated_kernel",
-    "dilated_stack_answers",
-    "dilated_stack_questions",
-    "fft_conv2d_single",
-    "fft_full_correlation",
-    "im2col",
-    "locally_connected_params",
-    "q_dilated_stack",
-    "q_separable_costs",
-    "q_unshared_memory",
-    "q_variant_params",
-    "separable_costs",
-    "separable_question",
-    "unshared_params",
-    "variant_params",
+    "PARAM_BUDGET",
+    "DesignExercise",
+    "budget_segmenter",
+    "class_iou",
+    "design_of",
+    "design_verdict",
+    "encoder_decoder_layers",
+    "encoder_decoder_size",
+    "pixel_accuracy",
+    "q_encoder_decoder",
+    "q_keep_size",
+    "q_masks",
+    "q_transposed_conv",
+    "quiz_masks",
+    "quiz_numbers",
+    "quiz_text",
+    "segmenter_design",
+    "transposed_conv2d",
+    "transposed_conv2d_reference",
 ]
 
 LESSON = 10
 
-
-# --------------------------------------------------------------------------- im2col
-
-
-def _im2col_case(rng: np.random.Generator) -> Case:
-    kernel_size, stride = int(rng.integers(1, 4)), int(rng.integers(1, 3))
-    height, width = (int(v) for v in rng.integers(kernel_size, kernel_size + 4, size=2))
-    channels = int(rng.integers(1, 4))
-    return Case(
-        (
-            rng.integers(0, 10, size=(height, width, channels)).astype(np.float64),
-            kernel_size,
-            stride,
-        )
-    )
+#: The design brief of :data:`segmenter_design`: the lesson's input and classes, the most
+#: parameters the network may have, and the mean IoU it should reach after the lesson's
+#: training (:data:`cnncourse.recipes.SEGMENTATION_RECIPE`'s settings).
+DESIGN_INPUT = (24, 24, 3)
+DESIGN_CLASSES = 4
+PARAM_BUDGET = 100_000
+IOU_GOAL = 0.85
 
 
-im2col = FunctionExercise(
-    id="im2col",
+# --------------------------------------------------------------------------- metrics
+
+
+def _mask_pair(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    shape = tuple(int(v) for v in rng.integers(2, 7, size=2))
+    true = rng.integers(0, 4, size=shape)
+    pred = np.where(rng.random(shape) < 0.7, true, rng.integers(0, 4, size=shape))
+    return pred, true
+
+
+def _accuracy_case(rng: np.random.Generator) -> Case:
+    return Case(_mask_pair(rng))
+
+
+def _class_iou_case(rng: np.random.Generator) -> Case:
+    pred, true = _mask_pair(rng)
+    present = np.union1d(np.unique(pred), np.unique(true))
+    return Case((pred, true, int(rng.choice(present))))
+
+
+_A = np.array([[0, 1, 1], [0, 1, 2], [0, 0, 2]])
+_B = np.array([[0, 1, 0], [0, 1, 1], [0, 2, 2]])
+
+pixel_accuracy = FunctionExercise(
+    id="pixel_accuracy",
     lesson=LESSON,
-    title="Every window as one row of a matrix",
+    title="The fraction of pixels with the right class",
+    points=1,
+    reference=metrics.pixel_accuracy,
+    generate=_accuracy_case,
+    edge_cases=(Case((_A, _B)), Case((_A, _A))),
+    compare=close(rtol=1e-9, atol=1e-12),
+    arg_names=("pred", "true"),
+)
+
+class_iou = FunctionExercise(
+    id="class_iou",
+    lesson=LESSON,
+    title="Intersection over union of one class's pixels",
     points=2,
-    reference=ops.im2col,
-    generate=_im2col_case,
-    edge_cases=(Case((np.arange(9.0).reshape(3, 3, 1), 2, 1)),),
-    compare=close(rtol=0, atol=0),
-    arg_names=("x", "kernel_size", "stride"),
+    reference=metrics.mask_iou,
+    generate=_class_iou_case,
+    edge_cases=(Case((_A, _B, 1)), Case((_A, _B, 2)), Case((_A, _A, 0)), Case((_A, _B, 3))),
+    compare=close(rtol=1e-9, atol=1e-12),
+    arg_names=("pred", "true", "class_id"),
 )
 
 
-# --------------------------------------------------------------------------- dilation
+# --------------------------------------------------------------------------- transposed convolution
 
 
-def dilated_kernel(kernel: np.ndarray, dilation: int) -> np.ndarray:
-    """Spread a kernel's taps ``dilation`` apart, with zeros in between (first two axes).
+def transposed_conv2d_reference(x: np.ndarray, kernel: np.ndarray, stride: int) -> np.ndarray:
+    """Transposed convolution of one channel, "valid" padding, no bias.
 
-    A kernel of size k becomes one of size ``dilation * (k - 1) + 1`` on each of its
-    first two axes; any further axes (channels, filters) are kept. A valid
-    convolution with the result is Keras's ``Conv2D(..., dilation_rate=dilation)``
-    with the original kernel.
-
-    Parameters
-    ----------
-    kernel : array of shape (F_h, F_w) or (F_h, F_w, ...)
-    dilation : int, >= 1
-
-    Returns
-    -------
-    array of shape (d (F_h - 1) + 1, d (F_w - 1) + 1, ...), the kernel's dtype
+    Every input value ``x[i, j]`` adds a copy of ``kernel`` scaled by it to the output,
+    with its top-left corner at ``(i * stride, j * stride)``; where copies overlap they
+    add up. The output has ``(n - 1) * stride + k`` rows (and columns likewise), the
+    same as ``keras.layers.Conv2DTranspose(1, k, strides=stride, use_bias=False)`` with
+    this kernel.
 
     Examples
     --------
-    >>> dilated_kernel(np.array([[1, 2], [3, 4]]), 2)
-    array([[1, 0, 2],
-           [0, 0, 0],
-           [3, 0, 4]])
+    >>> transposed_conv2d_reference(np.array([[1.0, 2.0]]), np.ones((1, 2)), 1)
+    array([[1., 3., 2.]])
+    >>> transposed_conv2d_reference(np.ones((2, 2)), np.ones((3, 3)), 2)[2]
+    array([2., 2., 4., 2., 2.])
     """
-    kernel = np.asarray(kernel)
-    f_h, f_w = kernel.shape[:2]
-    out = np.zeros(
-        (dilation * (f_h - 1) + 1, dilation * (f_w - 1) + 1, *kernel.shape[2:]), kernel.dtype
-    )
-    out[::dilation, ::dilation] = kernel
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    (n1, n2), (k1, k2) = x.shape, kernel.shape
+    out = np.zeros(((n1 - 1) * stride + k1, (n2 - 1) * stride + k2))
+    for i in range(n1):
+        for j in range(n2):
+            out[i * stride : i * stride + k1, j * stride : j * stride + k2] += x[i, j] * kernel
     return out
 
 
-def _dilate_case(rng: np.random.Generator) -> Case:
-    f_h, f_w = (int(v) for v in rng.integers(1, 5, size=2))
-    extra = [(), (int(rng.integers(1, 3)),), (int(rng.integers(1, 3)), int(rng.integers(1, 3)))]
-    shape = (f_h, f_w, *extra[int(rng.integers(0, 3))])
-    return Case((rng.integers(1, 10, size=shape).astype(np.float64), int(rng.integers(1, 5))))
+def _transposed_case(rng: np.random.Generator) -> Case:
+    x = rng.integers(-3, 4, size=tuple(int(v) for v in rng.integers(1, 5, size=2))).astype(float)
+    kernel = rng.integers(-2, 3, size=tuple(int(v) for v in rng.integers(1, 5, size=2)))
+    return Case((x, kernel.astype(float), int(rng.integers(1, 4))))
 
 
-dilate_kernel = FunctionExercise(
-    id="dilate_kernel",
+transposed_conv2d = FunctionExercise(
+    id="transposed_conv2d",
     lesson=LESSON,
-    title="A dilated kernel: the taps spread apart, zeros in between",
-    points=1,
-    reference=dilated_kernel,
-    generate=_dilate_case,
-    edge_cases=(
-        Case((np.array([[1.0, 2.0], [3.0, 4.0]]), 2)),
-        Case((np.arange(1.0, 7.0).reshape(2, 3), 3)),  # not square: rows and columns differ
-        Case((np.ones((3, 3, 2, 1)), 1)),  # dilation 1: the kernel itself
-        Case((np.array([[5.0]]), 4)),  # a 1 x 1 kernel does not grow
-    ),
-    compare=close(rtol=0, atol=0),
-    arg_names=("kernel", "dilation"),
-)
-
-
-# --------------------------------------------------------------------------- FFT
-
-
-def fft_full_correlation(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """The *full* cross-correlation of an (H, W) image with an (F_h, F_w) kernel, by the FFT.
-
-    Equal to ``ops.conv2d(x, kernel, padding="full")``, of shape
-    (H + F_h - 1, W + F_w - 1). Both arrays are zero-padded to that size (any less
-    and the FFT's circular convolution wraps the last rows and columns onto the
-    first), and the kernel is flipped in both axes (the FFT computes a
-    convolution; Keras's "convolution" is a cross-correlation).
-
-    Examples
-    --------
-    >>> fft_full_correlation(np.array([[1.0, 2.0, 3.0]]), np.array([[1.0, -1.0]])).round(9)
-    array([[-1., -1., -1.,  3.]])
-    """
-    x, kernel = np.asarray(x, dtype=np.float64), np.asarray(kernel, dtype=np.float64)
-    size = (x.shape[0] + kernel.shape[0] - 1, x.shape[1] + kernel.shape[1] - 1)
-    product = np.fft.rfft2(x, s=size) * np.fft.rfft2(kernel[::-1, ::-1], s=size)
-    return np.fft.irfft2(product, s=size)
-
-
-def _fft_case(rng: np.random.Generator) -> Case:
-    height, width = (int(v) for v in rng.integers(2, 13, size=2))
-    f_h, f_w = int(rng.integers(1, height + 1)), int(rng.integers(1, width + 1))
-    return Case((rng.normal(size=(height, width)), rng.normal(size=(f_h, f_w))))
-
-
-fft_conv2d_single = FunctionExercise(
-    id="fft_conv2d_single",
-    lesson=LESSON,
-    title="The full cross-correlation through the FFT: pad enough, flip the kernel",
+    title="A transposed convolution by hand: scatter a scaled kernel per input value",
     points=2,
-    reference=fft_full_correlation,
-    generate=_fft_case,
+    reference=transposed_conv2d_reference,
+    generate=_transposed_case,
     edge_cases=(
-        Case((np.array([[1.0, 2.0, 3.0]]), np.array([[1.0, -1.0]]))),  # flip or not shows
-        Case((np.arange(12.0).reshape(3, 4), np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.0]]))),
-        Case((np.arange(6.0).reshape(2, 3), np.ones((1, 1)))),
-        Case((np.arange(9.0).reshape(3, 3), np.arange(9.0).reshape(3, 3))),  # kernel = image
+        Case((np.array([[1.0, 2.0], [3.0, 4.0]]), np.arange(9.0).reshape(3, 3), 2)),
+        Case((np.array([[1.0, -1.0]]), np.ones((2, 2)), 3)),  # stride > kernel: gaps
+        Case((np.array([[2.0]]), np.array([[1.0, 2.0, 3.0]]), 1)),
     ),
-    compare=close(rtol=1e-6, atol=1e-8),
-    arg_names=("x", "kernel"),
+    compare=close(rtol=1e-9, atol=1e-9),
+    arg_names=("x", "kernel", "stride"),
 )
 
 
-# --------------------------------------------------------------------------- unshared
+# --------------------------------------------------------------------------- design task
 
 
-def unshared_params(
-    input_size: int, channels: int, filters: int, kernel_size: int, stride: int
-) -> int:
-    """Parameters of an unshared (locally connected) layer, valid padding, with biases.
+def budget_segmenter(input_shape: tuple[int, int, int], num_classes: int) -> Any:
+    """A U-Net within :data:`PARAM_BUDGET`: the reference answer to the design task.
 
-    One ``kernel_size x kernel_size x channels x filters`` kernel and one bias per
-    filter at each of the ``n_out x n_out`` output positions, ``n_out = (input_size -
-    kernel_size) // stride + 1``: as :class:`cnncourse.layers.LocallyConnected2D`
-    counts them.
+    The recipe's U-Net (:func:`cnncourse.models.unet` with filters 16, 32, 64, batch
+    normalisation, each image's mean colour subtracted first) with one convolution
+    instead of two at the bottom, where the 64-filter convolutions are the costliest.
+    Height and width must be multiples of 4 (two poolings).
 
     Examples
     --------
-    >>> unshared_params(8, 3, 4, 3, 1)  # 36 positions x (3*3*3*4 + 4)
-    4032
-    """
-    side = shapes.conv_output_size(input_size, kernel_size, stride)
-    return side * side * (kernel_size * kernel_size * channels * filters + filters)
-
-
-def _unshared_case(rng: np.random.Generator) -> Case:
-    kernel_size = int(rng.choice([1, 2, 3, 5]))
-    input_size = int(rng.integers(kernel_size, 33))
-    return Case(
-        (
-            input_size,
-            int(rng.choice([1, 3, 8, 16])),
-            int(rng.choice([1, 4, 16, 32])),
-            kernel_size,
-            int(rng.integers(1, 4)),
-        )
-    )
-
-
-locally_connected_params = FunctionExercise(
-    id="locally_connected_params",
-    lesson=LESSON,
-    title="Parameters of an unshared convolution, with a stride",
-    points=1,
-    reference=unshared_params,
-    generate=_unshared_case,
-    edge_cases=(
-        Case((8, 3, 4, 3, 1)),
-        Case((7, 1, 1, 3, 2)),  # the stride leaves 3 x 3 positions
-        Case((6, 2, 3, 6, 1)),  # one position: a dense layer
-        Case((9, 4, 2, 1, 3)),
-    ),
-    compare=exact(),
-    arg_names=("input_size", "channels", "filters", "kernel_size", "stride"),
-)
-
-
-# --------------------------------------------------------------------------- quiz: six variants
-
-#: The layer configuration of the parameter-count questions: input 16x16x8, 16 filters of 3x3.
-VARIANT_SETUP = {"input_shape": (16, 16, 8), "filters": 16, "kernel_size": 3}
-VARIANT_NAMES = (
-    "Conv2D, dilation 2",
-    "SeparableConv2D (depthwise 3x3 + pointwise 1x1)",
-    "DepthwiseConv2D (depthwise 3x3 alone, no mixing)",
-    "Conv2DTranspose, stride 2",
-    "LocallyConnected2D (unshared), valid padding",
-    "TiledConv2D, tile 2x2, valid padding",
-)
-
-
-def variant_params() -> list[int]:
-    """Parameter counts of :data:`VARIANT_NAMES`, counted by Keras on built layers.
-
-    Examples
-    --------
-    >>> variant_params()
-    [1168, 216, 80, 1168, 228928, 4624]
+    >>> budget_segmenter((24, 24, 3), 4).count_params()
+    80932
+    >>> budget_segmenter((16, 40, 1), 3).output_shape
+    (None, 16, 40, 3)
     """
     import keras
 
-    from .. import layers
+    layers = keras.layers
 
-    shape, k, f = (
-        VARIANT_SETUP["input_shape"],
-        VARIANT_SETUP["kernel_size"],
-        VARIANT_SETUP["filters"],
-    )
-    built = [
-        keras.layers.Conv2D(f, k, dilation_rate=2),
-        keras.layers.SeparableConv2D(f, k),
-        keras.layers.DepthwiseConv2D(k),
-        keras.layers.Conv2DTranspose(f, k, strides=2),
-        layers.LocallyConnected2D(f, k),
-        layers.TiledConv2D(f, k, tile_size=2),
-    ]
-    counts = []
-    for layer in built:
-        model = keras.Sequential([keras.Input(shape), layer])
-        counts.append(int(model.count_params()))
-    return counts
+    def block(x: Any, filters: int, convs: int) -> Any:
+        for _ in range(convs):
+            x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+            x = layers.BatchNormalization()(x)
+            x = layers.Activation("relu")(x)
+        return x
+
+    inputs = keras.Input(tuple(input_shape))
+    mean = layers.GlobalAveragePooling2D(keepdims=True)(inputs)
+    x = layers.Subtract()([inputs, mean])
+    skip1 = block(x, 16, 2)
+    skip2 = block(layers.MaxPooling2D(2)(skip1), 32, 2)
+    x = block(layers.MaxPooling2D(2)(skip2), 64, 1)
+    x = layers.Conv2DTranspose(32, 2, strides=2)(x)
+    x = block(layers.Concatenate()([x, skip2]), 32, 2)
+    x = layers.Conv2DTranspose(16, 2, strides=2)(x)
+    x = block(layers.Concatenate()([x, skip1]), 16, 2)
+    outputs = layers.Conv2D(num_classes, 1, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="budget_segmenter")
 
 
-q_variant_params = ValueExercise(
-    id="q_variant_params",
+def design_of(model: Any) -> tuple[int, int, int, int]:
+    """What the design check looks at: ``(height, width, channels, parameters)``.
+
+    Examples
+    --------
+    >>> import keras
+    >>> design_of(keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 1)]))
+    (8, 8, 4, 16)
+    """
+    height, width, channels = (int(v) for v in model.output_shape[1:])
+    return height, width, channels, int(model.count_params())
+
+
+def _design_reference(input_shape: tuple[int, int, int], num_classes: int) -> tuple:
+    return design_of(budget_segmenter(input_shape, num_classes))
+
+
+def design_verdict(expected: Any, got: Any) -> str | None:
+    """None if ``got`` = (height, width, channels, parameters) meets the brief ``expected``.
+
+    ``expected`` is the output shape the network must have, ``(height, width, classes)``;
+    the parameters must be at most :data:`PARAM_BUDGET`.
+
+    Examples
+    --------
+    >>> design_verdict((24, 24, 4), (24, 24, 4, 80_932)) is None
+    True
+    >>> design_verdict((24, 24, 4), (6, 6, 4, 50_000))
+    'output shape (6, 6, 4), expected (24, 24, 4): one probability per class for every pixel'
+    >>> design_verdict((24, 24, 4), (24, 24, 4, 118_052))
+    'output shape right, but 118,052 parameters: over the budget of 100,000'
+    """
+    try:
+        values = [int(v) for v in np.asarray(got).ravel()]
+    except (TypeError, ValueError):
+        return f"expected (height, width, channels, parameters), got {type(got).__name__}"
+    if len(values) != 4:
+        return f"expected 4 numbers (height, width, channels, parameters), got {len(values)}"
+    shape, params = tuple(values[:3]), values[3]
+    target = tuple(int(v) for v in expected)
+    if shape != target:
+        return f"output shape {shape}, expected {target}: one probability per class for every pixel"
+    if params > PARAM_BUDGET:
+        return f"output shape right, but {params:,} parameters: over the budget of {PARAM_BUDGET:,}"
+    return None
+
+
+design_verdict.reveals_expected = False
+
+
+@dataclass
+class DesignExercise(FunctionExercise):
+    """A function exercise graded against a brief, not against a reference's output.
+
+    A case is ``(input_shape, num_classes)``; the answer must give a network with output
+    ``(height, width, num_classes)`` and at most :data:`PARAM_BUDGET` parameters.
+
+    Examples
+    --------
+    >>> case = segmenter_design.cases()[0]
+    >>> case.args, segmenter_design.expected(case)
+    (((24, 24, 3), 4), (24, 24, 4))
+    """
+
+    def expected(self, case: Case) -> Any:
+        (height, width, _), num_classes = case.args
+        return (int(height), int(width), int(num_classes))
+
+
+def _design_case(rng: np.random.Generator) -> Case:
+    height, width = (int(v) for v in 8 * rng.integers(2, 6, size=2))
+    return Case(((height, width, int(rng.choice([1, 3]))), int(rng.integers(2, 6))))
+
+
+segmenter_design = DesignExercise(
+    id="segmenter_design",
     lesson=LESSON,
-    title="Parameters of six convolution variants on the same input",
+    title=(
+        f"Design a segmentation network: output (H, W, classes), "
+        f"at most {PARAM_BUDGET:,} parameters"
+    ),
     points=3,
-    answer=variant_params,
-    compare=each(),
-    hint="one int per variant, in order; biases count (one per filter, or per position and "
-    "filter where the layer has untied biases; Keras's depthwise step has a bias only when "
-    "it is the whole layer)",
+    reference=_design_reference,
+    generate=_design_case,
+    edge_cases=(Case((DESIGN_INPUT, DESIGN_CLASSES)), Case(((16, 40, 1), 3))),
+    compare=design_verdict,
+    n_random=1,
+    arg_names=("input_shape", "num_classes"),
 )
 
-q_unshared_memory = ValueExercise(
-    id="q_unshared_memory",
+
+# --------------------------------------------------------------------------- quiz
+
+_QUIZ = np.random.default_rng(2024_08)
+
+
+def encoder_decoder_layers() -> list[tuple]:
+    """The generated network of quiz question 1, one ``(kind, kernel, stride, padding)``
+    per layer, ``kind`` in ``{"conv", "pool", "tconv"}``.
+
+    Examples
+    --------
+    >>> [layer[0] for layer in encoder_decoder_layers()]
+    ['conv', 'pool', 'conv', 'pool', 'tconv', 'conv', 'tconv']
+    """
+    return list(_ENCODER_DECODER)
+
+
+def _draw_encoder_decoder(rng: np.random.Generator) -> tuple[tuple[int, int], list[tuple]]:
+    size = (int(rng.integers(5, 9)) * 8, int(rng.integers(5, 9)) * 8)
+    layers = [
+        ("conv", 3, 1, str(rng.choice(["valid", "same"]))),
+        ("pool", 2, 2, "valid"),
+        ("conv", int(rng.choice([3, 5])), 1, "valid"),
+        ("pool", 2, 2, "valid"),
+        ("tconv", int(rng.choice([2, 3])), 2, "valid"),
+        ("conv", 3, 1, "valid"),
+        ("tconv", 4, 2, str(rng.choice(["valid", "same"]))),
+    ]
+    return size, layers
+
+
+_ED_INPUT, _ENCODER_DECODER = _draw_encoder_decoder(_QUIZ)
+
+
+def _layer_size(n: int, kind: str, kernel: int, stride: int, padding: str) -> int:
+    if kind == "tconv":
+        return n * stride if padding == "same" else (n - 1) * stride + kernel
+    return -(-n // stride) if padding == "same" else (n - kernel) // stride + 1
+
+
+def encoder_decoder_size(
+    size: tuple[int, int] = _ED_INPUT, layers: list[tuple] | None = None
+) -> tuple[int, int]:
+    """Height and width after each layer of ``layers`` (by default the quiz's), in turn.
+
+    Examples
+    --------
+    >>> encoder_decoder_size((32, 32), [("pool", 2, 2, "valid"), ("tconv", 3, 2, "valid")])
+    (33, 33)
+    """
+    height, width = size
+    for layer in encoder_decoder_layers() if layers is None else layers:
+        height, width = _layer_size(height, *layer), _layer_size(width, *layer)
+    return height, width
+
+
+_TC = {
+    "n": int(_QUIZ.integers(5, 13)),
+    "channels": int(_QUIZ.choice([16, 32, 64])),
+    "filters": int(_QUIZ.choice([8, 16, 32])),
+    "kernel": int(_QUIZ.choice([3, 4, 5])),
+    "stride": int(_QUIZ.choice([2, 3])),
+}
+
+
+def _transposed_answer() -> tuple[int, int]:
+    t = _TC
+    return (t["n"] - 1) * t["stride"] + t["kernel"], t["kernel"] ** 2 * t["channels"] * t[
+        "filters"
+    ] + t["filters"]
+
+
+def quiz_numbers() -> dict[str, Any]:
+    """The generated numbers of quiz questions 1 and 2, to work the answers from.
+
+    Examples
+    --------
+    >>> sorted(quiz_numbers())
+    ['input', 'layers', 'transposed']
+    """
+    return {"input": _ED_INPUT, "layers": encoder_decoder_layers(), "transposed": dict(_TC)}
+
+
+def quiz_masks() -> tuple[np.ndarray, np.ndarray]:
+    """The predicted and the true mask of quiz question 3 (classes 0, 1, 2).
+
+    Examples
+    --------
+    >>> pred, true = quiz_masks()
+    >>> pred.shape == true.shape == (6, 6)
+    True
+    """
+    return _PRED.copy(), _TRUE.copy()
+
+
+def _draw_masks(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    true = np.zeros((6, 6), dtype=int)
+    pred = np.zeros((6, 6), dtype=int)
+    r, c = (int(v) for v in rng.integers(0, 3, size=2))
+    true[r : r + 3, c : c + 3] = 1
+    dr, dc = (int(v) for v in rng.choice([-1, 1], size=2))
+    pr, pc = min(max(r + dr, 0), 3), min(max(c + dc, 0), 3)
+    pred[pr : pr + 3, pc : pc + 3] = 1
+    spot = tuple(int(v) for v in rng.integers(0, 6, size=2))
+    true[spot] = 2
+    return pred, true
+
+
+_PRED, _TRUE = _draw_masks(_QUIZ)
+
+
+def _mask_answers() -> tuple[float, float, float]:
+    pred, true = quiz_masks()
+    return (
+        float(metrics.pixel_accuracy(pred, true)),
+        float(metrics.mask_iou(pred, true, 1)),
+        float(metrics.mean_iou(pred, true, 3)),
+    )
+
+
+_LAYER_TEXT = {
+    "conv": "Conv2D({kernel}x{kernel}, stride {stride}, padding '{padding}')",
+    "pool": "MaxPooling2D({kernel}x{kernel}, stride {stride}, padding '{padding}')",
+    "tconv": "Conv2DTranspose({kernel}x{kernel}, stride {stride}, padding '{padding}')",
+}
+
+
+def quiz_text(number: int) -> str:
+    """The text of quiz question ``number`` (1 to 3), with its generated numbers.
+
+    Examples
+    --------
+    >>> quiz_text(2).startswith("Q2.")
+    True
+    """
+    if number == 1:
+        steps = "\n".join(
+            f"  {i}. " + _LAYER_TEXT[kind].format(kernel=k, stride=s, padding=p)
+            for i, (kind, k, s, p) in enumerate(encoder_decoder_layers(), start=1)
+        )
+        return (
+            f"Q1. An input of {_ED_INPUT[0]} x {_ED_INPUT[1]} pixels goes through, in turn:\n"
+            f"{steps}\nWhat are the height and width of the output? Answer (height, width)."
+        )
+    if number == 2:
+        t = _TC
+        return (
+            f"Q2. Conv2DTranspose({t['filters']}, {t['kernel']}, strides={t['stride']}) "
+            f"(padding 'valid', with bias) gets an input of {t['n']} x {t['n']} x "
+            f"{t['channels']}.\nWhat is the height of its output, and how many parameters "
+            "does it have? Answer (height, parameters)."
+        )
+    if number == 3:
+        pred, true = quiz_masks()
+        return (
+            "Q3. A predicted and a true mask (0 background, 1 and 2 two object classes):\n"
+            f"pred =\n{pred}\ntrue =\n{true}\n"
+            "Give (pixel accuracy, IoU of class 1, mean IoU over classes 0, 1, 2), "
+            "each to 2 decimals."
+        )
+    raise ValueError(f"quiz questions are 1, 2 and 3; got {number!r}")
+
+
+q_encoder_decoder = ValueExercise(
+    id="q_encoder_decoder",
     lesson=LESSON,
-    title="Unshared vs shared convolution of the same size: weight memory",
+    title="Output size after a generated encoder-decoder (pools and transposed convolutions)",
+    points=2,
+    answer=encoder_decoder_size,
+    compare=exact(),
+    hint="layer by layer: (n - k) // s + 1 down ('valid'), (n - 1) * s + k up ('valid'); "
+    "'same' gives ceil(n / s) down and n * s up",
+)
+
+q_transposed_conv = ValueExercise(
+    id="q_transposed_conv",
+    lesson=LESSON,
+    title="Output height and parameters of a transposed convolution",
+    points=2,
+    answer=_transposed_answer,
+    compare=exact(),
+    hint="height (n - 1) * s + k; a kernel k x k x in_channels per filter, plus one bias each",
+)
+
+q_masks = ValueExercise(
+    id="q_masks",
+    lesson=LESSON,
+    title="Pixel accuracy, IoU of one class and mean IoU of two given masks",
+    points=2,
+    answer=_mask_answers,
+    compare=each(close(rtol=0, atol=0.006)),
+    hint="IoU = pixels both give the class / pixels either gives it; the mean over the 3 classes",
+)
+
+q_keep_size = ValueExercise(
+    id="q_keep_size",
+    lesson=LESSON,
+    title="Which layer changes the height and width of a 32 x 32 map?",
     points=1,
     choices={
-        "a": "unshared needs less memory for its weights",
-        "b": "both need the same",
-        "c": "unshared needs more: one kernel per output position",
+        "a": "Conv2D(16, 3, padding='same')",
+        "b": "MaxPooling2D(2, strides=1, padding='same')",
+        "c": "MaxPooling2D(2, strides=1)",
+        "d": "Conv2DTranspose(16, 1, strides=1)",
     },
     answer=lambda: "c",
     compare=choice(),
-    hint="compare the parameter counts in the table above",
-)
-
-
-# --------------------------------------------------------------------------- quiz: generated
-
-
-def separable_question(seed: int = 10) -> dict[str, int]:
-    """A generated layer: an ``size x size x channels`` input, ``filters`` filters of k x k.
-
-    Stride 1 and ``"same"`` padding, so the output is ``size x size x filters``.
-
-    Examples
-    --------
-    >>> separable_question()
-    {'size': 112, 'channels': 128, 'filters': 64, 'kernel_size': 3}
-    """
-    rng = np.random.default_rng(seed)
-    return {
-        "size": int(rng.choice([14, 28, 56, 112])),
-        "channels": int(rng.choice([16, 32, 64, 128])),
-        "filters": int(rng.choice([32, 64, 128, 256])),
-        "kernel_size": int(rng.choice([3, 5, 7])),
-    }
-
-
-def separable_costs(question: dict[str, int] | None = None) -> list[int]:
-    """Parameters and multiply-adds of a standard and a depthwise-separable layer.
-
-    ``[standard parameters, standard multiply-adds, separable parameters, separable
-    multiply-adds]`` for :func:`separable_question`'s layer, biases included in the
-    parameters (one per filter; Keras's ``SeparableConv2D`` has none on its
-    depthwise step) and left out of the multiply-adds.
-
-    Examples
-    --------
-    >>> separable_costs({"size": 4, "channels": 2, "filters": 3, "kernel_size": 3})
-    [57, 864, 27, 384]
-    """
-    q = separable_question() if question is None else question
-    n, c, f, k = q["size"], q["channels"], q["filters"], q["kernel_size"]
-    positions = n * n
-    return [
-        k * k * c * f + f,
-        positions * k * k * c * f,
-        k * k * c + c * f + f,
-        positions * (k * k * c + c * f),
-    ]
-
-
-def dilated_stack_questions(seed: int = 10, n: int = 3) -> list[list[dict[str, int]]]:
-    """Stacks of 2 to 4 stride-1 convolutions, each with a kernel size and a dilation.
-
-    Every stack has at least one dilation above 1.
-
-    Examples
-    --------
-    >>> [len(stack) for stack in dilated_stack_questions()]
-    [4, 3, 2]
-    >>> dilated_stack_questions()[2]
-    [{'kernel_size': 3, 'dilation': 2}, {'kernel_size': 5, 'dilation': 1}]
-    """
-    rng = np.random.default_rng(seed)
-    stacks: list[list[dict[str, int]]] = []
-    while len(stacks) < n:
-        stack = [
-            {"kernel_size": int(rng.choice([2, 3, 3, 5])), "dilation": int(rng.choice([1, 2, 4]))}
-            for _ in range(int(rng.integers(2, 5)))
-        ]
-        if any(layer["dilation"] > 1 for layer in stack):
-            stacks.append(stack)
-    return stacks
-
-
-def dilated_stack_answers(seed: int = 10, n: int = 3) -> list[tuple[int, int]]:
-    """For each stack: (effective kernel size of its last layer, receptive field of the stack).
-
-    Examples
-    --------
-    >>> dilated_stack_answers()
-    [(5, 21), (9, 18), (5, 9)]
-    """
-    answers = []
-    for stack in dilated_stack_questions(seed, n):
-        last = stack[-1]
-        effective = last["dilation"] * (last["kernel_size"] - 1) + 1
-        field = shapes.receptive_field(
-            [(layer["kernel_size"], 1, layer["dilation"]) for layer in stack]
-        )
-        answers.append((effective, field))
-    return answers
-
-
-q_separable_costs = ValueExercise(
-    id="q_separable_costs",
-    lesson=LESSON,
-    title="Standard vs depthwise-separable: parameters and multiply-adds of a generated layer",
-    points=2,
-    answer=separable_costs,
-    compare=each(),
-    hint="four ints: standard parameters, standard multiply-adds, separable parameters, "
-    "separable multiply-adds; 'same' padding keeps size x size positions; biases are "
-    "parameters, not multiply-adds",
-)
-
-q_dilated_stack = ValueExercise(
-    id="q_dilated_stack",
-    lesson=LESSON,
-    title="Effective kernel size and receptive field of generated dilated stacks",
-    points=2,
-    answer=dilated_stack_answers,
-    compare=each(),
-    hint="one (effective size, receptive field) pair per stack; a layer of size k and "
-    "dilation d reaches d (k - 1) + 1 pixels and, at stride 1, adds d (k - 1) to the field",
+    hint="what is the default padding, and how many 2 x 2 windows fit in 32 pixels?",
 )
 
 EXERCISES = [
-    im2col,
-    dilate_kernel,
-    fft_conv2d_single,
-    locally_connected_params,
-    q_variant_params,
-    q_unshared_memory,
-    q_separable_costs,
-    q_dilated_stack,
+    transposed_conv2d,
+    segmenter_design,
+    pixel_accuracy,
+    class_iou,
+    q_encoder_decoder,
+    q_transposed_conv,
+    q_masks,
+    q_keep_size,
 ]

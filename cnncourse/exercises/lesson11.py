@@ -1,4 +1,4 @@
-"""Lesson 9 - Structured outputs: boxes, localization and detection."""
+"""Lesson 11 - Structured outputs: boxes, localization and detection."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ __all__ = [
     "ranked_average_precision_exercise",
 ]
 
-LESSON = 9
+LESSON = 11
 
 
 # --------------------------------------------------------------------------- references

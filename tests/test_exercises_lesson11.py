@@ -1,4 +1,4 @@
-"""Lesson 9's exercises: GIoU, AP of a ranked list, and the generated quiz questions."""
+"""Lesson 11's exercises: GIoU, AP of a ranked list, and the generated quiz questions."""
 
 import matplotlib
 
@@ -9,7 +9,7 @@ import pytest  # noqa: E402
 
 from cnncourse import detection, metrics, plot  # noqa: E402
 from cnncourse.exercises import FAILED, PASSED, for_lesson  # noqa: E402
-from cnncourse.exercises import lesson09 as l09  # noqa: E402
+from cnncourse.exercises import lesson11 as l09  # noqa: E402
 
 
 def random_boxes(rng, n):
@@ -17,11 +17,11 @@ def random_boxes(rng, n):
     return np.concatenate([corner, corner + rng.uniform(1, 12, size=(n, 2))], axis=1)
 
 
-def test_lesson_9_has_at_least_three_coding_exercises_and_generated_quizzes():
-    kinds = [e.kind for e in for_lesson(9)]
+def test_lesson_11_has_at_least_three_coding_exercises_and_generated_quizzes():
+    kinds = [e.kind for e in for_lesson(11)]
     assert kinds.count("function") >= 3
     assert kinds.count("value") >= 3
-    assert "q_nms_purpose" not in {e.id for e in for_lesson(9)}  # replaced by a computed question
+    assert "q_nms_purpose" not in {e.id for e in for_lesson(11)}  # replaced by a computed question
 
 
 # ----------------------------------------------------------------- generalised IoU
