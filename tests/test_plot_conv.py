@@ -221,6 +221,9 @@ def test_conv_animation_plays_as_html_and_saves_frames(tmp_path):
     animation = plot.conv_animation(3, 2)
     html = animation._repr_html_()
     assert "<script" in html and html.count("data:image/png;base64,") == 4
+    # works offline: no stylesheet or script from a CDN, every button has its icon
+    assert "http://" not in html and "https://" not in html
+    assert html.count("<button") == html.count("<svg") == 9 and "fa fa-" not in html
     path = animation.save_frame(3, tmp_path / "frame.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="i must be a frame number between 0 and 3"):

@@ -49,6 +49,45 @@ def _smaller_frames(html: str) -> str:
         return html
 
 
+#: The player's button icons as inline SVG (matplotlib's player links Font Awesome from a CDN,
+#: which an offline classroom or a static site cannot reach: its buttons would be blank).
+_ICONS = {
+    "minus": "M2 7h12v2H2z",
+    "plus": "M7 2h2v5h5v2H9v5H7V9H2V7h5z",
+    "fast-backward": "M15 2l-6 6 6 6zM9 2L3 8l6 6zM1 2h2v12H1z",
+    "step-backward": "M13 2L5 8l8 6zM3 2h2v12H3z",
+    "play fa-flip-horizontal": "M12 2L2 8l10 6z",
+    "pause": "M3 2h4v12H3zM9 2h4v12H9z",
+    "play": "M4 2l10 6-10 6z",
+    "step-forward": "M3 2l8 6-8 6zM11 2h2v12h-2z",
+    "fast-forward": "M1 2l6 6-6 6zM7 2l6 6-6 6zM13 2h2v12h-2z",
+}
+_ICON = re.compile(r'<i class="fa fa-([a-z -]+)"></i>')
+_CDN_LINK = re.compile(r"<link[^>]*?href=\"https?://[^\"]*\"[^>]*>\s*")
+
+
+def _offline_player(html: str) -> str:
+    r"""matplotlib's jshtml player with no link to a CDN: its icons drawn as inline SVG.
+
+    Examples
+    --------
+    >>> link = '<link rel="stylesheet"\nhref="https://cdn.example/fa.css">\n'
+    >>> print(_offline_player(link + '<i class="fa fa-play"></i>'))  # doctest: +ELLIPSIS
+    <svg ... aria-hidden="true"><path d="M4 2l10 6-10 6z"/></svg>
+    """
+
+    def icon(match: re.Match) -> str:
+        path = _ICONS.get(match.group(1))
+        if path is None:  # an icon this table does not know: a plain bullet, never blank
+            return "&#9679;"
+        return (
+            '<svg viewBox="0 0 16 16" width="12" height="12" fill="currentColor" '
+            f'aria-hidden="true"><path d="{path}"/></svg>'
+        )
+
+    return _ICON.sub(icon, _CDN_LINK.sub("", html))
+
+
 class ConvAnimation:
     """An animation of the kernel window sliding over the input (see :func:`conv_animation`).
 
@@ -104,7 +143,7 @@ class ConvAnimation:
     def _repr_html_(self) -> str:
         if self._html is None:
             with mpl.rc_context(FULL_FIGURE | {"savefig.dpi": self.dpi}):
-                self._html = _smaller_frames(self.animation.to_jshtml())
+                self._html = _offline_player(_smaller_frames(self.animation.to_jshtml()))
         return self._html
 
     def save_frame(self, i: int, path: str | Path) -> Path:
