@@ -29,11 +29,17 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .notebooks import build
+    from .site import SiteError, build_site
 
-    folders = ("lessons", "solutions") if args.solutions else ("lessons",)
-    pages = build(args.root, out=args.out, folders=folders, timeout=args.timeout)
-    print(f"wrote {len(pages)} pages; open {args.out}/index.html")
+    try:
+        index = build_site(
+            args.root, out=args.out, solutions=args.solutions, only=args.only,
+            timeout=args.timeout,
+        )  # fmt: skip
+    except (SiteError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote the site: open {index}, or serve it: python -m http.server -d {index.parent}")
     return 0
 
 
@@ -251,11 +257,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if out of date")
     p.set_defaults(run=_generate)
 
-    p = commands.add_parser("build", help="execute the lessons headless and write HTML pages")
+    p = commands.add_parser(
+        "build",
+        help="execute the lessons and write the course as a static website (build/site)",
+        description="Run every lesson top to bottom in a fresh kernel and write the course as "
+        "a static website with Sphinx: a page per lesson with its figures and animations, a "
+        "table of contents, previous/next links and a search box; no network needed to read "
+        "it. Stops with the notebook and cell named if a cell raises.",
+    )
     p.add_argument("--root", default=".", help="course folder (default: current folder)")
-    p.add_argument("--out", default="build", help="output folder (default: build)")
-    p.add_argument("--solutions", action="store_true", help="also build solutions/")
-    p.add_argument("--timeout", type=int, default=600, help="seconds per cell (default: 600)")
+    p.add_argument(
+        "--out", default="build", help="output folder; the site is OUT/site (default: build)"
+    )
+    p.add_argument(
+        "--solutions", action="store_true", help="also put the solved notebooks on the site"
+    )
+    p.add_argument(
+        "--only",
+        type=_non_negative_int,
+        nargs="+",
+        metavar="N",
+        help="only these lessons, by number (e.g. --only 0 3)",
+    )
+    p.add_argument(
+        "--timeout", type=_positive(int), default=600, help="seconds per cell (default: 600)"
+    )
     p.set_defaults(run=_build)
 
     p = commands.add_parser(

@@ -1,5 +1,5 @@
-"""Notebook plumbing: generate student lessons from the solutions, strip
-outputs, and execute the course to HTML.
+"""Notebook plumbing: generate student lessons from the solutions and strip
+outputs (``cnncourse.site`` executes them into a website).
 
 ``solutions/NN_name.ipynb`` is the one source. Inside a code cell, an answer
 sits between two marker lines::
@@ -33,9 +33,7 @@ __all__ = [
     "NAME_PATTERN",
     "Change",
     "MarkerError",
-    "build",
     "clean",
-    "execute",
     "generate",
     "lesson_number",
     "make_lesson",
@@ -245,91 +243,3 @@ def generate(root: str | Path = ".", check: bool = False) -> list[Change]:
             if not check:
                 orphan.unlink()
     return changes
-
-
-# ----------------------------------------------------------------------------- build
-
-
-def execute(
-    path: str | Path, timeout: int = 600, kernel_name: str = "python3"
-) -> nbformat.NotebookNode:
-    """Run a notebook top to bottom in a fresh kernel (working directory: its folder).
-
-    Examples
-    --------
-    >>> nb = execute("lessons/01_images.ipynb")  # doctest: +SKIP
-    >>> nb.cells[0].outputs  # doctest: +SKIP
-    """
-    from nbclient import NotebookClient
-
-    path = Path(path)
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name=kernel_name,
-        resources={"metadata": {"path": str(path.parent.resolve())}},
-    )
-    client.execute()
-    return nb
-
-
-def build(
-    root: str | Path = ".",
-    out: str | Path = "build",
-    folders: tuple[str, ...] = ("lessons",),
-    timeout: int = 600,
-    progress: bool = True,
-) -> list[Path]:
-    """Execute every notebook of ``folders`` and write each as an HTML page under ``out``.
-
-    Also writes ``out/index.html`` linking them. Returns the pages written.
-    A notebook that fails still gets a page, showing the error where it happened.
-
-    Examples
-    --------
-    >>> pages = build(".", "build", folders=("lessons",))  # doctest: +SKIP
-    """
-    import html
-    import time
-
-    from nbclient.exceptions import CellExecutionError
-    from nbconvert import HTMLExporter
-
-    root, out = Path(root), Path(out)
-    if not out.is_absolute():
-        out = root / out
-    exporter = HTMLExporter()
-    pages: list[Path] = []
-    rows: list[str] = []
-    for folder in folders:
-        notebooks = sorted((root / folder).glob("*.ipynb"))
-        if not notebooks:
-            raise ValueError(f"folders: no notebooks in {str(root / folder)!r}")
-        for path in notebooks:
-            start = time.perf_counter()
-            status = "ok"
-            try:
-                nb = execute(path, timeout=timeout)
-            except CellExecutionError as exc:
-                status = "failed"
-                nb = getattr(exc, "nb", None) or nbformat.read(path, as_version=4)
-            seconds = time.perf_counter() - start
-            body, _ = exporter.from_notebook_node(nb)
-            page = out / folder / path.with_suffix(".html").name
-            page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(body, encoding="utf-8")
-            pages.append(page)
-            rows.append(
-                f'<li><a href="{folder}/{html.escape(page.name)}">{folder}/{html.escape(path.stem)}'
-                f"</a> ({status}, {seconds:.1f} s)</li>"
-            )
-            if progress:
-                print(f"{seconds:6.1f} s  {status:6s}  {page}", flush=True)
-    index = out / "index.html"
-    index.write_text(
-        "<!doctype html><meta charset='utf-8'><title>cnncourse</title>"
-        "<h1>cnncourse: the lessons, executed</h1><ul>\n" + "\n".join(rows) + "\n</ul>\n",
-        encoding="utf-8",
-    )
-    return pages

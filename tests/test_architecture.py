@@ -42,6 +42,7 @@ LAYERS = {
     "exercises": 3,
     "env": 4,
     "notebooks": 4,
+    "site": 4,  # the course as a website (cnncourse build)
     "workspace": 4,  # the student's copies of the lessons
     "grading": 4,
     "cli": 5,

@@ -140,16 +140,6 @@ def test_cli_generate_check_exits_1_on_drift(tmp_path, capsys):
     assert "in sync" in capsys.readouterr().out
 
 
-@pytest.mark.slow
-def test_build_executes_notebooks_to_html(tmp_path):
-    course = make_course(tmp_path, sources=["print(6 * 7)"])
-    generate(course)
-    pages = notebooks.build(course, out=tmp_path / "site", progress=False)
-    assert [p.name for p in pages] == ["01_demo.html"]
-    assert "42" in pages[0].read_text()
-    assert "01_demo" in (tmp_path / "site" / "index.html").read_text()
-
-
 # ----------------------------------------------------------------- the committed course
 
 
