@@ -125,6 +125,8 @@ return {
   prev: (document.querySelector('a.left-prev') || {}).href || null,
   next: (document.querySelector('a.right-next') || {}).href || null,
   title: document.title,
+  stderr: Array.from(document.querySelectorAll('div.output.stderr')).map(
+      e => e.innerText.slice(0, 300)),
 };
 """
 
@@ -148,11 +150,11 @@ def _status(url):
 
 
 def _toc_links(driver):
-    """Every link of the table of contents: the home page's and the sidebar's."""
+    """Every link of the tables of contents: the home page's, the site's (left sidebar) and
+    the page's own (right sidebar: its sections)."""
     return driver.execute_script(
-        "return Array.from(document.querySelectorAll("
-        "'.toctree-wrapper a.reference, .bd-sidebar-primary nav a.reference'"
-        ")).map(a => a.href)"
+        "return Array.from(document.querySelectorAll('.toctree-wrapper a.reference, "
+        ".bd-sidebar-primary nav a.reference, .bd-sidebar-secondary nav a')).map(a => a.href)"
     )
 
 
@@ -164,7 +166,9 @@ def test_the_site_works_in_a_real_browser(site, base_url, browser):
     home = _open(browser, base_url + "index.html")
     browser.save_screenshot(str(ARTIFACTS / "site-index.png"))
     toc = _toc_links(browser)
-    pages = [base_url + "index.html"] + [u for u in dict.fromkeys(toc) if "/lessons/" in u]
+    pages = [base_url + "index.html"] + [
+        u for u in dict.fromkeys(toc) if "/lessons/" in u and "#" not in u
+    ]
     assert [urllib.parse.urlparse(u).path for u in pages] == ["/index.html"] + [
         f"/lessons/{p.name}" for p in sorted((site / "lessons").glob("*.html"))
     ], "the table of contents lists every lesson of the site, in order"
@@ -180,6 +184,7 @@ def test_the_site_works_in_a_real_browser(site, base_url, browser):
         problems += [
             f"{name}: requested {r}" for r in facts["resources"] if not r.startswith(base_url)
         ]
+        problems += [f"{name}: red stderr output: {t}" for t in facts["stderr"]]
         problems += [f"{name}: empty image {i}" for i in facts["images"] if not i["width"]]
         problems += [f"{name}: empty image {i}" for i in facts["images"] if not i["height"]]
         if facts["math"] and (facts["typeset"] < facts["math"] or facts["mathErrors"]):
@@ -189,10 +194,12 @@ def test_the_site_works_in_a_real_browser(site, base_url, browser):
     assert all(p["images"] for p in lesson_pages), "every lesson shows figures"
     assert any(p["typeset"] for p in lesson_pages), "lesson 3's formulas are typeset"
 
-    # every link of the table of contents resolves, on every page (anchors included)
+    # every link of the tables of contents resolves, on every page (anchors included)
+    anchors = 0
     for url in pages:
         browser.get(url)
         for link in _toc_links(browser):
+            anchors += "#" in link
             assert _status(link) == 200, f"{url}: table of contents link {link} is broken"
             fragment = urllib.parse.urlparse(link).fragment
             if fragment and link.split("#")[0] == browser.current_url.split("#")[0]:
@@ -200,6 +207,7 @@ def test_the_site_works_in_a_real_browser(site, base_url, browser):
                     "return !!document.getElementById(arguments[0])", fragment
                 )
                 assert found, f"{url}: table of contents link {link} points nowhere"
+    assert anchors > 10, "the lessons' own tables of contents list their sections"
 
     # previous / next walk the pages in the table of contents' order
     for before, page, after in zip([None] + pages[:-1], pages, pages[1:] + [None], strict=True):

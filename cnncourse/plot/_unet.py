@@ -84,7 +84,6 @@ def transposed_conv(x: np.ndarray, kernel: np.ndarray, stride: int = 2) -> plt.F
         vmin=-limit,
         vmax=limit,
     )
-    fig.tight_layout()
     return fig
 
 
