@@ -265,9 +265,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "table of contents, previous/next links and a search box; no network needed to read "
         "it. Stops with the notebook and cell named if a cell raises.",
     )
-    p.add_argument("--root", default=".", help="course folder (default: current folder)")
     p.add_argument(
-        "--out", default="build", help="output folder; the site is OUT/site (default: build)"
+        "--root",
+        default=None,
+        help="course folder with lessons/ (default: this course, checked out or installed)",
+    )
+    p.add_argument(
+        "--out", default="build", help="output folder; the site is OUT/site (default: ./build)"
     )
     p.add_argument(
         "--solutions", action="store_true", help="also put the solved notebooks on the site"

@@ -344,7 +344,7 @@ def _execute(source: Source, timeout: int, log: Path) -> nbformat.NotebookNode:
 
 
 def build_site(
-    root: str | Path = ".",
+    root: str | Path | None = None,
     out: str | Path = "build",
     solutions: bool = False,
     only: Iterable[int] | None = None,
@@ -353,20 +353,24 @@ def build_site(
 ) -> Path:
     """Execute the course's notebooks and write the website; returns its ``index.html``.
 
-    Under ``out``: ``site/`` (the website), ``source/`` (the executed notebooks and the
+    ``root`` is the course folder (with ``lessons/``; by default this course: its checkout,
+    or the lessons an installed wheel carries). Under ``out`` (relative to the working
+    folder): ``site/`` (the website), ``source/`` (the executed notebooks and the
     Sphinx configuration it was built from), ``logs/`` (each kernel's stderr). ``timeout``
     is the limit in seconds for one cell. A notebook whose cell raises stops the build with
     a :class:`SiteError`; so does a Sphinx error. ``only`` builds a site of some lessons.
 
     Examples
     --------
-    >>> index = build_site(".", "build", only=[0, 3])  # doctest: +SKIP
+    >>> index = build_site(only=[0, 3])  # doctest: +SKIP
     >>> index  # doctest: +SKIP
     PosixPath('build/site/index.html')
     """
-    root, out = Path(root), Path(out)
-    if not out.is_absolute():
-        out = root / out
+    if root is None:
+        from .workspace import course_lessons
+
+        root = course_lessons().parent
+    root, out = Path(root), Path(out).absolute()
     if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
     sources = find_notebooks(root, solutions=solutions, only=only)

@@ -75,3 +75,12 @@ def test_a_wheel_installed_in_a_fresh_venv_holds_the_whole_course(tmp_path):
     )  # fmt: skip
     assert started.returncode == 0, started.stderr[-3000:]
     assert sorted(p.name for p in (tmp_path / "mine").glob("*.ipynb")) == lessons
+
+    # `cnncourse build` finds the installed lessons too (a lesson that does not exist is
+    # refused before anything runs, naming the lessons it found)
+    build = subprocess.run(
+        [env_dir / "bin" / "cnncourse", "build", "--only", "99", "--out", str(tmp_path / "site")],
+        capture_output=True, text=True, check=False, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert build.returncode == 1
+    assert "only must name lessons that exist; got 99 (found: 0, 1, ...)" in build.stderr
