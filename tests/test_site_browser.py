@@ -142,8 +142,9 @@ def _open(driver, url):
 
 
 def _status(url):
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
     try:
-        with urllib.request.urlopen(url.split("#")[0], timeout=10) as response:
+        with direct.open(url.split("#")[0], timeout=10) as response:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
