@@ -127,6 +127,7 @@ def _settings(args: argparse.Namespace, seed: int, workers: int):
         memory_mb=args.memory_mb,
         workers=workers,
         lesson=args.lesson,
+        warm=not getattr(args, "cold", False),
     )
 
 
@@ -311,6 +312,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "`cnncourse merge` joins the N outputs",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--cold",
+        action="store_true",
+        help="start each notebook's process from scratch (by default each is forked from a "
+        "process that imported the libraries once: the same grades, faster)",
+    )
     _add_limits(p)
     p.set_defaults(run=_grade)
 

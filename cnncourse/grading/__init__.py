@@ -98,7 +98,7 @@ def grade_class(
     >>> grade_class(["no/such/folder"], None, Settings(seed=1), progress=False)
     Traceback (most recent call last):
     ...
-    cnncourse.grading.grader.GradingError: no such file or folder: 'no/such/folder'
+    cnncourse.grading.roster.GradingError: no such file or folder: 'no/such/folder'
     """
     from .. import __version__
     from .report import ProgressBar, prepare_output

@@ -173,7 +173,7 @@ def merge(out: str | Path, folders: Sequence[str | Path]) -> list[SubmissionResu
     >>> merge("out", [])
     Traceback (most recent call last):
     ...
-    cnncourse.grading.grader.GradingError: merge needs the output folders of the shards
+    cnncourse.grading.roster.GradingError: merge needs the output folders of the shards
     """
     from .report import write_outputs
 
