@@ -154,7 +154,11 @@ def _grade(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(
             f"grading with seed {seed} (--seed {seed} reproduces this run), "
-            f"{settings.n_workers} at a time",
+            + (
+                f"on the Dask cluster at {args.scheduler}"
+                if args.scheduler
+                else f"{settings.n_workers} at a time"
+            ),
             file=sys.stderr,
         )
     try:
@@ -165,6 +169,7 @@ def _grade(args: argparse.Namespace) -> int:
             roster=args.roster,
             progress=not args.quiet,
             shard=args.shard,
+            scheduler=args.scheduler,
         )
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -310,6 +315,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="K/N",
         help="grade only the K-th of N disjoint parts of the class (needs --seed); "
         "`cnncourse merge` joins the N outputs",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run the notebooks on the workers of this Dask scheduler (tcp://host:8786; "
+        "needs cnncourse[distributed]); they are judged here, with the same seed",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(

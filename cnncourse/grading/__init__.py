@@ -81,11 +81,14 @@ def grade_class(
     warn: Callable[[str], None] | None = None,
     exercises: list | None = None,
     shard: tuple[int, int] | None = None,
+    scheduler: str | None = None,
 ) -> tuple[list[SubmissionResult], float]:
     """Grade every notebook in ``paths``; write the outputs to ``out`` (unless None).
 
     ``shard=(K, N)`` grades only the K-th of N parts of the class (:mod:`.shards`); its
-    ``grades.json`` says which, for ``cnncourse merge``.
+    ``grades.json`` says which, for ``cnncourse merge``. ``scheduler`` (a Dask scheduler's
+    address) runs the notebooks on that cluster's workers (:mod:`.cluster`); they are
+    judged here, so the outputs are those of a run on this machine with the same seed.
 
     Returns the results (in the order found) and the seconds it took. Raises
     GradingError for the grader's own problems: no submissions, a bad roster, an
@@ -125,10 +128,31 @@ def grade_class(
         chosen = select_shard(submissions, *shard)
         record = shard_record(*shard, [s.student for s in submissions], [i for i, _ in chosen])
         submissions = [s for _, s in chosen]
-    isolation = isolation_note(warn)
     grader = Grader(settings, exercises)
+    control_groups = None
+    if scheduler is not None:
+        from .cluster import Cluster
+
+        grader.cluster = Cluster(scheduler)
+        isolation = grader.cluster.said("isolation")
+        control_groups = grader.cluster.said("control_groups")
+        workers = len(grader.cluster.threads_per_worker)
+        print(
+            f"cluster: {workers} Dask worker{'s' * (workers != 1)} at {scheduler}, "
+            f"{grader.cluster.threads} notebooks at a time; isolation: {isolation}; "
+            f"limits: {control_groups}",
+            file=sys.stderr,
+        )
+        if not settings.workers:
+            settings.workers = grader.cluster.threads
+    else:
+        isolation = isolation_note(warn)
     bar = ProgressBar(len(submissions)) if progress else None
-    results = grade_all(grader, submissions, bar.update if bar else None)
+    try:
+        results = grade_all(grader, submissions, bar.update if bar else None)
+    finally:
+        if grader.cluster is not None:
+            grader.cluster.close()
     seconds = time.monotonic() - start
     missing = sorted({name for r in results for name in r.limits_missing})
     if missing:
@@ -143,6 +167,7 @@ def grade_class(
             _exercise_table(grader),
             started,
             isolation,
+            control_groups=control_groups,
             shard=record,
             similarity=similarity,
         )

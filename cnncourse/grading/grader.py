@@ -252,6 +252,8 @@ class Grader:
         self._lock = threading.Lock()
         #: The fork server the runs start from (:func:`grade_all` starts one), or None: cold.
         self.server = None
+        #: The Dask cluster the runs go to (:class:`.cluster.Cluster`), or None: this machine.
+        self.cluster = None
 
     def plan(self, lesson: int) -> _LessonPlan:
         with self._lock:
@@ -312,7 +314,8 @@ class Grader:
             name = site.name if site else None
             specs.append({"id": exercise.id, "kind": exercise.kind, "name": name})
         cases = {k: v for k, v in plan.encoded.items() if any(s["id"] == k for s in specs)}
-        outcome = sandbox.run_submission(cells, specs, cases, self.limits(), self.server)
+        job = {"cells": cells, "specs": specs, "cases": cases, "limits": asdict(self.limits())}
+        outcome = self.run(job)
         result.seconds = round(outcome.seconds, 2)
         result.runs = outcome.runs
         result.error = outcome.error
@@ -337,6 +340,14 @@ class Grader:
                 )
             result.exercises.append(verdict)
         return result
+
+    def run(self, job: dict[str, Any]) -> sandbox.Outcome:
+        """Run a submission's job (its cells, answers, cases' inputs and limits): on the
+        cluster if there is one (:mod:`.cluster`), else here, from the fork server if any."""
+        if self.cluster is not None:
+            return self.cluster.run(job, warm=self.settings.warm)
+        limits = sandbox.Limits(**job["limits"])
+        return sandbox.run_submission(job["cells"], job["specs"], job["cases"], limits, self.server)
 
     # ------------------------------------------------------------------ judging
 
@@ -457,7 +468,12 @@ def grade_all(
     """
     submissions = list(submissions)
     results: dict[int, SubmissionResult] = {}
-    own_server = grader.server is None and grader.settings.warm and len(submissions) > 1
+    own_server = (
+        grader.server is None
+        and grader.cluster is None  # each worker has its own
+        and grader.settings.warm
+        and len(submissions) > 1
+    )
     if own_server:  # the libraries are imported once, and each run forked from there
         grader.server = sandbox.start_server()
     try:
