@@ -29,6 +29,7 @@ from ..exercises import (
     Exercise,
     FunctionExercise,
     ModelExercise,
+    ValueExercise,
     for_lesson,
     icon,
     judge,
@@ -41,6 +42,7 @@ from .notebook import (
     NotebookError,
     find_answers,
     find_definition,
+    find_variants,
     lesson_from_name,
     python_source,
     read_notebook,
@@ -138,6 +140,10 @@ class SubmissionResult:
     runs: int = 0
     internal: bool = False  # the grader itself failed on this one (a bug to report)
     limits_missing: list[str] = field(default_factory=list)  # limits this system did not apply
+    #: The numbers of each question with variants this student was graded for (with a key).
+    variant: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The questions whose numbers in the notebook are not the student's own (with a key).
+    variant_edited: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -245,8 +251,19 @@ class Grader:
     True
     """
 
-    def __init__(self, settings: Settings, exercises: list[Exercise] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        exercises: list[Exercise] | None = None,
+        key: bytes | None = None,
+        own_numbers: bool = False,
+    ) -> None:
         self.settings = settings
+        #: The course key: each student's numbers are drawn from it and the student's name
+        #: (:mod:`cnncourse.exercises._variants`); None: everyone's are the visible ones.
+        self.key = key
+        #: A student's own check: the numbers of the notebook's handout cell, trusted.
+        self.own_numbers = own_numbers
         self._custom = exercises
         self._plans: dict[int, _LessonPlan] = {}
         self._lock = threading.Lock()
@@ -307,6 +324,7 @@ class Grader:
             return result
 
         cells = [python_source(source) for source in notebook.cells]
+        numbers = self._numbers(plan, submission.student, cells, result)
         sites = find_answers([c or "" for c in cells])
         specs = []
         for exercise in plan.exercises:
@@ -331,7 +349,9 @@ class Grader:
                 result.exercises.append(self._result(exercise, ERROR, f"not graded: {why}."))
                 continue
             try:
-                verdict = self._judge(plan, exercise, spec, raw, notebook.cells, outcome)
+                verdict = self._judge(
+                    plan, exercise, spec, raw, notebook.cells, outcome, numbers.get(exercise.id)
+                )
             except Exception as exc:  # noqa: BLE001 - e.g. a comparison choking on the data
                 verdict = self._result(
                     exercise,
@@ -382,7 +402,34 @@ class Grader:
             text += f" (code cell {cell + 1} raised {outcome.cell_errors[cell]})"
         return text + "."
 
-    def _judge(self, plan, exercise, spec, raw, cells, outcome) -> ExerciseResult:
+    def _numbers(
+        self, plan: _LessonPlan, student: str, cells: list, result: SubmissionResult
+    ) -> dict[str, dict[str, Any]]:
+        """The numbers each question with variants is graded for: drawn from the key and the
+        student's name (never the notebook's), the notebook's own (a student's check), or
+        the visible ones."""
+        written = find_variants([c or "" for c in cells]) or {}
+        numbers = {}
+        for exercise in plan.exercises:
+            variants = getattr(exercise, "variants", None)
+            if variants is None:
+                continue
+            if self.key is not None:
+                numbers[exercise.id] = variants.drawn(self.key, student, exercise.id)
+            elif self.own_numbers and set(written.get(exercise.id, {})) == set(variants.visible):
+                numbers[exercise.id] = dict(written[exercise.id])
+            else:
+                numbers[exercise.id] = dict(variants.visible)
+        if self.key is not None:
+            result.variant = numbers
+            result.variant_edited = [
+                exercise_id
+                for exercise_id, values in numbers.items()
+                if _plain(written.get(exercise_id)) != _plain(values)
+            ]
+        return numbers
+
+    def _judge(self, plan, exercise, spec, raw, cells, outcome, numbers=None) -> ExerciseResult:
         """The verdict on what came back: the grader's own cases here, the rest by ``judge``."""
         answer = raw["answer"]
         if answer == MISSING:
@@ -406,6 +453,8 @@ class Grader:
         def expected(*index: int) -> Any:
             if isinstance(exercise, ModelExercise):
                 return plan.expected_summary(exercise)
+            if isinstance(exercise, ValueExercise):
+                return exercise.expected(numbers)
             return plan.expected(exercise, *index)
 
         verdict = judge(
@@ -414,7 +463,20 @@ class Grader:
             plan.cases.get(exercise.id, ()),
             expected,
         )
-        return self._result(exercise, verdict.status, verdict.message, verdict.details)
+        details = verdict.details
+        if numbers is not None and verdict.status != PASSED and self.key is not None:
+            shown = ", ".join(f"{name} = {value!r}" for name, value in numbers.items())
+            details = "\n".join(filter(None, [details, f"graded for your numbers: {shown}"]))
+        return self._result(exercise, verdict.status, verdict.message, details)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with its tuples as lists (numbers read from a notebook against drawn ones)."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def answer_outcome(raw: dict[str, Any], timeout: float) -> AnswerOutcome:
