@@ -133,6 +133,7 @@ def _settings(args: argparse.Namespace, seed: int, workers: int):
         memory_mb=args.memory_mb,
         workers=workers,
         lesson=args.lesson,
+        warm=not getattr(args, "cold", False),
     )
 
 
@@ -149,6 +150,15 @@ def _grade(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    key = None
+    if args.key is not None:
+        from .exercises._variants import read_key
+
+        try:
+            key = read_key(args.key)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     seed = new_seed() if args.seed is None else args.seed
     if seed == VISIBLE_SEED:
         print(
@@ -159,7 +169,11 @@ def _grade(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(
             f"grading with seed {seed} (--seed {seed} reproduces this run), "
-            f"{settings.n_workers} at a time",
+            + (
+                f"on the Dask cluster at {args.scheduler}"
+                if args.scheduler
+                else f"{settings.n_workers} at a time"
+            ),
             file=sys.stderr,
         )
     try:
@@ -170,6 +184,8 @@ def _grade(args: argparse.Namespace) -> int:
             roster=args.roster,
             progress=not args.quiet,
             shard=args.shard,
+            scheduler=args.scheduler,
+            key=key,
         )
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -184,6 +200,35 @@ def _grade(args: argparse.Namespace) -> int:
     for r in internal:
         print(f"error: {r.file}: {r.error}", file=sys.stderr)
     return 2 if internal else 0
+
+
+def _handout(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .exercises._variants import key_fingerprint, new_key, read_key
+    from .grading import GradingError
+    from .grading.handout import handout, read_students
+
+    try:
+        students = read_students(args.roster)
+        if Path(args.key).exists():
+            key = read_key(args.key)
+        else:
+            key = new_key(args.key)
+            print(
+                f"made a new course key in {args.key} (fingerprint {key_fingerprint(key)}): "
+                "keep it secret, and keep it: grading each student's numbers needs it",
+                file=sys.stderr,
+            )
+        written = handout(args.notebooks, students, key, args.out)
+    except (GradingError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"wrote {len(written)} notebooks for {len(students)} students to {args.out}/<student>/ "
+        f"(course key {key_fingerprint(key)}); grade them with --key {args.key}"
+    )
+    return 0
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -340,9 +385,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="grade only the K-th of N disjoint parts of the class (needs --seed); "
         "`cnncourse merge` joins the N outputs",
     )
+    p.add_argument(
+        "--key",
+        metavar="FILE",
+        default=None,
+        help="the course key of `cnncourse handout`: grade each student's questions for "
+        "their own numbers (default: everyone's are the visible ones)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run the notebooks on the workers of this Dask scheduler (tcp://host:8786; "
+        "needs cnncourse[distributed]); they are judged here, with the same seed",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--cold",
+        action="store_true",
+        help="start each notebook's process from scratch (by default each is forked from a "
+        "process that imported the libraries once: the same grades, faster)",
+    )
     _add_limits(p)
     p.set_defaults(run=_grade)
+
+    p = commands.add_parser(
+        "handout",
+        help="one notebook per student, each with the student's own numbers (instructors)",
+        description="Write, for each student of the roster, a copy of each lesson notebook "
+        "with one cell added: that student's numbers for the lesson's questions with "
+        "variants, drawn from the course key (made if FILE does not exist) and the "
+        "student's name. The key never enters a notebook; grade with --key FILE.",
+    )
+    p.add_argument("notebooks", nargs="+", metavar="LESSON", help="lesson notebooks (.ipynb)")
+    p.add_argument("--roster", required=True, metavar="CSV", help="CSV with a column student")
+    p.add_argument("--key", required=True, metavar="FILE", help="the course key (made if new)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.set_defaults(run=_handout)
 
     p = commands.add_parser(
         "merge",

@@ -53,10 +53,29 @@ def test_answer_off_by_a_little_fails(exercise_id):
 @pytest.mark.parametrize("exercise_id", VALUE_IDS)
 def test_value_exercises_accept_the_answer_and_reject_others(exercise_id):
     exercise = REGISTRY[exercise_id]
-    assert exercise.grade(exercise.answer()).status == PASSED
+    assert exercise.grade(exercise.expected()).status == PASSED
     assert exercise.grade(...).status == NOT_DONE
     wrong = "zz" if exercise.choices else 12345
     assert exercise.grade(wrong).status == FAILED
+
+
+@pytest.mark.parametrize("exercise_id", [i for i in VALUE_IDS if REGISTRY[i].variants])
+def test_questions_with_variants_draw_valid_numbers_with_answers_and_texts(exercise_id):
+    """Every student's numbers: the visible ones' names, an answer, a question text; and the
+    inline check judges for the notebook's numbers (its handout cell's)."""
+    from cnncourse.exercises import use_variants
+
+    exercise = REGISTRY[exercise_id]
+    drawn = [exercise.variants.drawn(bytes(32), f"student{i}", exercise_id) for i in range(20)]
+    assert len({repr(d) for d in drawn}) >= 3, "the numbers hardly vary"
+    for numbers in drawn[:5]:
+        answer = exercise.expected(numbers)
+        assert exercise.text(numbers) == exercise.text(dict(numbers))
+        try:
+            use_variants("s", {exercise_id: numbers})
+            assert exercise.grade(answer).status == PASSED
+        finally:
+            use_variants("", {})
 
 
 def test_cases_are_reproducible_per_seed_and_differ_across_seeds():
@@ -143,7 +162,7 @@ def test_value_check_does_not_reveal_the_answer(capsys):
 
 
 def test_choice_check_is_case_insensitive_and_rejects_unknown_letters(capsys):
-    answer = REGISTRY["q_brightest_weight"].answer()
+    answer = REGISTRY["q_brightest_weight"].expected()
     assert check.q_brightest_weight(answer.upper() + " ") is True
     assert check.q_brightest_weight("q") is False
     assert "not one of the choices" in capsys.readouterr().out

@@ -176,7 +176,7 @@ def test_check_prints_the_verdict_and_hands_back_the_reference(capsys):
 
 @pytest.mark.parametrize("exercise", VALUES, ids=lambda e: e.id)
 def test_quiz_answers_come_from_code_and_others_fail(exercise):
-    assert exercise.grade(exercise.answer()).status == PASSED
+    assert exercise.grade(exercise.expected()).status == PASSED
     assert exercise.grade("zz" if exercise.choices else [1, 2, 3]).status == FAILED
 
 

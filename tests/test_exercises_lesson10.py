@@ -113,7 +113,7 @@ def test_encoder_decoder_answer_matches_keras():
         [keras.Input((*numbers["input"], 1))]
         + [_keras_layer(*layer) for layer in numbers["layers"]]
     )
-    assert tuple(net.output_shape[1:3]) == lesson10.q_encoder_decoder.answer()
+    assert tuple(net.output_shape[1:3]) == lesson10.q_encoder_decoder.expected()
 
 
 def test_transposed_conv_answer_matches_keras():
@@ -124,12 +124,12 @@ def test_transposed_conv_answer_matches_keras():
             keras.layers.Conv2DTranspose(t["filters"], t["kernel"], strides=t["stride"]),
         ]
     )
-    assert (net.output_shape[1], net.count_params()) == lesson10.q_transposed_conv.answer()
+    assert (net.output_shape[1], net.count_params()) == lesson10.q_transposed_conv.expected()
 
 
 def test_mask_answers_match_the_metrics_and_contrast_accuracy_with_iou():
     pred, true = lesson10.quiz_masks()
-    accuracy, iou1, mean = lesson10.q_masks.answer()
+    accuracy, iou1, mean = lesson10.q_masks.expected()
     assert accuracy == pytest.approx(metrics.pixel_accuracy(pred, true))
     assert iou1 == pytest.approx(metrics.mask_iou(pred, true, 1))
     assert mean == pytest.approx(metrics.mean_iou(pred, true, 3))
@@ -147,7 +147,7 @@ def test_keep_size_answer_is_the_valid_stride_one_pooling():
         "d": keras.layers.Conv2DTranspose(16, 1, strides=1),
     }
     changes = [key for key, layer in layers.items() if layer(x).shape[1:3] != (32, 32)]
-    assert changes == [lesson10.q_keep_size.answer()]
+    assert changes == [lesson10.q_keep_size.expected()]
 
 
 def test_unet_diagram_reads_levels_off_the_model():

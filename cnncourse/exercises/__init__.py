@@ -41,6 +41,16 @@ from ._core import (
     exact,
     model_summary,
 )
+from ._variants import (
+    ListView,
+    NumbersView,
+    Pick,
+    QuestionsView,
+    Variants,
+    numbers,
+    question,
+    use_variants,
+)
 from ._verdict import ICONS, AnswerOutcome, CaseOutcome, describe_value, icon, judge
 
 __all__ = [
@@ -72,6 +82,14 @@ __all__ = [
     "LESSON_MODULES",
     "for_lesson",
     "get",
+    "ListView",
+    "NumbersView",
+    "Pick",
+    "QuestionsView",
+    "Variants",
+    "numbers",
+    "question",
+    "use_variants",
 ]
 
 #: The exercise module of each lesson, by lesson number: ``lessonNN.py`` defines lesson NN's

@@ -22,13 +22,14 @@ from __future__ import annotations
 import copy
 import os
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ._borrowed import public_name, watch, watched_for
+from ._variants import Variants, chosen
 from ._verdict import (
     BORROWED,
     ERROR,
@@ -418,6 +419,13 @@ class ValueExercise(Exercise):
     ``answer`` is a function so the expected value is computed, not typed in.
     ``hint`` is shown on a wrong answer instead of the expected value.
 
+    A question whose numbers may differ per student declares them: ``variants`` (a
+    :class:`~cnncourse.exercises._variants.Variants`: the visible numbers and how a
+    student's are drawn), ``answer(**numbers)`` computes the answer from the numbers and
+    ``question`` is its text, a ``str.format`` template of the numbers (or a function of
+    them). The inline check uses the notebook's numbers (its handout cell's, else the
+    visible ones); the grader draws each student's again (:meth:`expected`).
+
     Examples
     --------
     >>> q = ValueExercise(
@@ -433,15 +441,36 @@ class ValueExercise(Exercise):
     'not_done'
     """
 
-    answer: Callable[[], Any] = None  # type: ignore[assignment]
+    answer: Callable[..., Any] = None  # type: ignore[assignment]
     compare: Comparison = field(default_factory=exact)
     hint: str = ""
     choices: dict[str, str] | None = None
+    variants: Variants | None = None
+    question: str | Callable[..., str] = ""
 
     kind = VALUE
 
+    def numbers(self) -> dict[str, Any]:
+        """The numbers this notebook uses: its handout cell's, else the visible ones."""
+        if self.variants is None:
+            return {}
+        return chosen(self.id) or dict(self.variants.visible)
+
+    def expected(self, numbers: Mapping[str, Any] | None = None) -> Any:
+        """The right answer for ``numbers`` (by default :meth:`numbers`)."""
+        if self.variants is None:
+            return self.answer()
+        return self.answer(**(self.numbers() if numbers is None else numbers))
+
+    def text(self, numbers: Mapping[str, Any] | None = None) -> str:
+        """The question with ``numbers`` (by default :meth:`numbers`) in place."""
+        values = self.numbers() if numbers is None else dict(numbers)
+        if callable(self.question):
+            return self.question(**values)
+        return self.question.format(**values)
+
     def grade(self, value: Any, seed: int = VISIBLE_SEED) -> Result:
-        """Judge ``value`` (the seed is not used: a value has no cases)."""
+        """Judge ``value`` for this notebook's numbers (the seed is not used)."""
         return judge_value(self, AnswerOutcome(FOUND, value=value))
 
 

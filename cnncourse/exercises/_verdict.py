@@ -346,8 +346,13 @@ def judge_model(
     )
 
 
-def judge_value(exercise: Any, outcome: AnswerOutcome) -> Result:
-    """The verdict on a value answer ``outcome.value``; never reveals the expected value."""
+def judge_value(
+    exercise: Any, outcome: AnswerOutcome, expected: Callable[[], Any] | None = None
+) -> Result:
+    """The verdict on a value answer ``outcome.value``; never reveals the expected value.
+
+    ``expected()`` is the right answer (by default the exercise's, for the notebook's numbers).
+    """
     verdict = _common(exercise, outcome, "raised an error.")
     if verdict is not None:
         return verdict
@@ -367,7 +372,9 @@ def judge_value(exercise: Any, outcome: AnswerOutcome) -> Result:
         if value.strip().lower() not in exercise.choices:
             allowed = ", ".join(repr(c) for c in exercise.choices)
             return Result(exercise.id, FAILED, f"{value!r} is not one of the choices {allowed}.")
-    reason = exercise.compare(exercise.answer(), value)
+    if expected is None:
+        expected = getattr(exercise, "expected", exercise.answer)
+    reason = exercise.compare(expected(), value)
     if reason:
         if getattr(exercise.compare, "reveals_expected", True):
             reason = f"{describe_value(value)} is not right"  # keep the answer secret
@@ -385,7 +392,7 @@ def judge(
     """The verdict on any answer, by its exercise's kind (see the three ``judge_*`` above).
 
     ``expected`` is optional: ``expected(i)``, case ``i``'s output, for a function;
-    ``expected()``, the reference's summary, for a model.
+    ``expected()``, the reference's summary, for a model, the right answer for a value.
 
     Examples
     --------
@@ -414,5 +421,5 @@ def judge(
     if exercise.kind == MODEL:
         return judge_model(exercise, outcome, expected() if expected is not None else None)
     if exercise.kind == VALUE:
-        return judge_value(exercise, outcome)
+        return judge_value(exercise, outcome, expected)
     return Result(exercise.id, ERROR, f"cannot grade exercises of kind {exercise.kind!r}.")

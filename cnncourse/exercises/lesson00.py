@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, each, exact
+from ._variants import NumbersView, QuestionsView, Variants
 
 __all__ = [
     "CONV_COSTS",
@@ -121,39 +122,51 @@ unpermute_pixels = FunctionExercise(
     arg_names=("images", "permutation"),
 )
 
-# The quiz's numbers, drawn once here; the lesson prints the questions from them.
-_quiz_rng = np.random.default_rng(2025)
-CONV_COSTS = {
-    "size": int(_quiz_rng.choice([32, 48, 64, 96])),
-    "channels": int(_quiz_rng.choice([1, 3])),
-    "filters": int(_quiz_rng.choice([16, 32, 64])),
-    "kernel_size": int(_quiz_rng.choice([3, 5])),
-    "batch": int(_quiz_rng.choice([32, 64, 128])),
-}
-SCALE = int(_quiz_rng.choice([2, 3, 4]))
 
-QUESTIONS = {
-    "q_conv_costs": (
-        "A batch of {batch} images of {size} x {size} x {channels} goes through "
-        "Conv2D({filters}, {kernel_size}) (stride 1, no padding).\n"
-        "Give [activations per image, multiply-adds per image, MiB of float32 outputs "
-        "for the whole batch]."
-    ).format(**CONV_COSTS),
-    "q_conv_size": (
-        f"A conv layer gets images {SCALE} times as high and {SCALE} times as wide. "
-        "What happens to\n[its parameters, its activations, its multiply-adds]?\n"
-        f"(a) stay the same  (b) grow about {SCALE} times  (c) grow about {SCALE**2} times"
-    ),
-}
+# The quiz's numbers: the visible ones (what the lesson shows), and how a student's own are
+# drawn (cnncourse handout); the lesson prints each question with its notebook's numbers.
+def _draw_conv_costs(rng) -> dict[str, int]:
+    return {
+        "size": int(rng.choice([32, 48, 64, 96])),
+        "channels": int(rng.choice([1, 3])),
+        "filters": int(rng.choice([16, 32, 64])),
+        "kernel_size": int(rng.choice([3, 5])),
+        "batch": int(rng.choice([32, 64, 128])),
+    }
+
+
+_quiz_rng = np.random.default_rng(2025)
+_VISIBLE_CONV_COSTS = _draw_conv_costs(_quiz_rng)
+SCALE = int(_quiz_rng.choice([2, 3, 4]))
 
 q_conv_costs = ValueExercise(
     id="q_conv_costs",
     lesson=LESSON,
     title="Activations, multiply-adds and activation memory of a conv layer on a batch",
     points=2,
-    answer=lambda: list(conv_costs(**CONV_COSTS)),
+    variants=Variants(_VISIBLE_CONV_COSTS, _draw_conv_costs),
+    answer=lambda **numbers: list(conv_costs(**numbers)),
+    question=(
+        "A batch of {batch} images of {size} x {size} x {channels} goes through "
+        "Conv2D({filters}, {kernel_size}) (stride 1, no padding).\n"
+        "Give [activations per image, multiply-adds per image, MiB of float32 outputs "
+        "for the whole batch]."
+    ),
     compare=each(close(rtol=1e-3, atol=0)),
     hint="outputs = out x out x filters; each costs F x F x C multiply-adds; 4 bytes per float32",
+)
+
+#: This notebook's numbers of the conv-costs question (the visible ones, or a handout's).
+CONV_COSTS = NumbersView.of("q_conv_costs", _VISIBLE_CONV_COSTS)
+QUESTIONS = QuestionsView(
+    ["q_conv_costs"],
+    fixed={
+        "q_conv_size": (
+            f"A conv layer gets images {SCALE} times as high and {SCALE} times as wide. "
+            "What happens to\n[its parameters, its activations, its multiply-adds]?\n"
+            f"(a) stay the same  (b) grow about {SCALE} times  (c) grow about {SCALE**2} times"
+        ),
+    },
 )
 
 q_conv_size = ValueExercise(

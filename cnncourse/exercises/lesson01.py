@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import images
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, each, exact
+from ._variants import NumbersView, QuestionsView, Variants
 
 __all__ = [
     "DATASET",
@@ -116,14 +117,31 @@ downscale_2x = FunctionExercise(
     arg_names=("image",),
 )
 
-# The quiz's numbers, fixed or drawn once here; the lesson prints the questions from them.
-QUIZ = {"image": (224, 224, 3), "batch": (32, 64, 64, 3), "uint8_sum": (200, 100)}
+# The quiz's numbers: the visible ones (what the lesson shows), and how a student's own are
+# drawn (cnncourse handout); the lesson prints each question with its notebook's numbers.
 _quiz_rng = np.random.default_rng(2026)
-DATASET = {
-    "images": int(_quiz_rng.choice([5_000, 10_000, 50_000, 60_000])),
-    "side": int(_quiz_rng.choice([32, 64, 96, 128])),
-    "batch": int(_quiz_rng.choice([32, 64, 128, 256])),
-}
+
+
+def _draw_dataset(rng) -> dict[str, int]:
+    return {
+        "images": int(rng.choice([5_000, 10_000, 50_000, 60_000])),
+        "side": int(rng.choice([32, 64, 96, 128])),
+        "batch": int(rng.choice([32, 64, 128, 256])),
+    }
+
+
+def _draw_image(rng) -> dict[str, tuple[int, int, int]]:
+    return {"image": (int(rng.choice([96, 128, 160, 192, 224, 256])),) * 2 + (3,)}
+
+
+def _draw_batch(rng) -> dict[str, tuple[int, int, int, int]]:
+    side = int(rng.choice([28, 32, 48, 64, 96, 128]))
+    return {"batch": (int(rng.choice([8, 16, 32, 64, 128])), side, side, 3)}
+
+
+def _draw_uint8_sum(rng) -> dict[str, tuple[int, int]]:
+    first = int(rng.integers(150, 251))
+    return {"uint8_sum": (first, int(rng.integers(260 - first, 251)))}  # always past 255
 
 
 def dataset_memory(images: int, side: int, batch: int) -> list[float]:
@@ -138,47 +156,36 @@ def dataset_memory(images: int, side: int, batch: int) -> list[float]:
     return [images * values / 2**20, images * values * 4 / 2**20, batch * values * 4 / 2**20]
 
 
-QUESTIONS = {
-    "q_values_in_image": "How many numbers describe one {} x {} RGB image ({} channels)?".format(
-        *QUIZ["image"]
-    ),
-    "q_batch_shape": (
-        "What is the shape of a batch of {} RGB images of {} x {} pixels, channels last?".format(
-            *QUIZ["batch"][:3]
-        )
-    ),
-    "q_uint8_overflow": "Two uint8 arrays hold {} and {}. What does their sum hold?".format(
-        *QUIZ["uint8_sum"]
-    ),
-    "q_dataset_memory": (
-        "A dataset holds {images:,} RGB photos of {side} x {side}, stored as uint8. Give\n"
-        "[its MiB as uint8, its MiB after normalize (float32), the MiB of one float32 batch of "
-        "{batch}]."
-    ).format(**DATASET),
-}
-
-
-def _uint8_sum() -> int:
-    a = np.array([QUIZ["uint8_sum"][0]], dtype=np.uint8)
-    b = np.array([QUIZ["uint8_sum"][1]], dtype=np.uint8)
+def _uint8_sum(uint8_sum: tuple[int, int]) -> int:
+    a = np.array([uint8_sum[0]], dtype=np.uint8)
+    b = np.array([uint8_sum[1]], dtype=np.uint8)
     return int((a + b)[0])
 
 
 q_values_in_image = ValueExercise(
     id="q_values_in_image",
     lesson=LESSON,
-    title="How many numbers describe a 224x224 RGB image?",
+    title="How many numbers describe an RGB image?",
     points=1,
-    answer=lambda: int(np.prod(QUIZ["image"])),
+    variants=Variants({"image": (224, 224, 3)}, _draw_image),
+    answer=lambda image: int(np.prod(image)),
+    question=(
+        "How many numbers describe one {image[0]} x {image[1]} RGB image ({image[2]} channels)?"
+    ),
     hint="height x width x channels",
 )
 
 q_batch_shape = ValueExercise(
     id="q_batch_shape",
     lesson=LESSON,
-    title="Shape of a batch of 32 RGB images of 64x64, channels last",
+    title="The shape of a batch of RGB images, channels last",
     points=1,
-    answer=lambda: QUIZ["batch"],
+    variants=Variants({"batch": (32, 64, 64, 3)}, _draw_batch),
+    answer=lambda batch: tuple(batch),
+    question=(
+        "What is the shape of a batch of {batch[0]} RGB images of {batch[1]} x {batch[2]} pixels, "
+        "channels last?"
+    ),
     compare=exact(),
     hint="(N, H, W, C)",
 )
@@ -186,10 +193,37 @@ q_batch_shape = ValueExercise(
 q_uint8_overflow = ValueExercise(
     id="q_uint8_overflow",
     lesson=LESSON,
-    title="What is uint8 200 + uint8 100?",
+    title="The sum of two uint8 numbers",
     points=1,
+    variants=Variants({"uint8_sum": (200, 100)}, _draw_uint8_sum),
     answer=_uint8_sum,
+    question="Two uint8 arrays hold {uint8_sum[0]} and {uint8_sum[1]}. What does their sum hold?",
     hint="uint8 arithmetic wraps around modulo 256",
+)
+
+q_dataset_memory = ValueExercise(
+    id="q_dataset_memory",
+    lesson=LESSON,
+    title="Memory of a dataset as uint8, as float32, and of one batch",
+    points=2,
+    variants=Variants(_draw_dataset(_quiz_rng), _draw_dataset),
+    answer=dataset_memory,
+    question=(
+        "A dataset holds {images:,} RGB photos of {side} x {side}, stored as uint8. Give\n"
+        "[its MiB as uint8, its MiB after normalize (float32), the MiB of one float32 batch of "
+        "{batch}]."
+    ),
+    compare=each(close(rtol=1e-3, atol=0)),
+    hint="numbers per image x images x bytes per number (1 for uint8, 4 for float32); 2**20 bytes",
+)
+
+#: This notebook's numbers (the visible ones, or a handout's) and its question texts.
+QUIZ = NumbersView(
+    {"image": "q_values_in_image", "batch": "q_batch_shape", "uint8_sum": "q_uint8_overflow"}
+)
+DATASET = NumbersView.of("q_dataset_memory", ["images", "side", "batch"])
+QUESTIONS = QuestionsView(
+    ["q_values_in_image", "q_batch_shape", "q_uint8_overflow", "q_dataset_memory"]
 )
 
 q_brightest_weight = ValueExercise(
@@ -201,16 +235,6 @@ q_brightest_weight = ValueExercise(
     answer=lambda: "abc"[int(np.argmax(images.LUMA_WEIGHTS["bt601"]))],
     compare=choice(),
     hint="look at LUMA_WEIGHTS: which weight is largest?",
-)
-
-q_dataset_memory = ValueExercise(
-    id="q_dataset_memory",
-    lesson=LESSON,
-    title="Memory of a dataset as uint8, as float32, and of one batch",
-    points=2,
-    answer=lambda: dataset_memory(**DATASET),
-    compare=each(close(rtol=1e-3, atol=0)),
-    hint="numbers per image x images x bytes per number (1 for uint8, 4 for float32); 2**20 bytes",
 )
 
 q_bgr_pixel = ValueExercise(

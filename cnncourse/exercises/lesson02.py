@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import ops, shapes
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, each, exact
+from ._variants import ListView, NumbersView, QuestionsView, Variants
 
 __all__ = [
     "EXERCISES",
@@ -135,39 +138,51 @@ conv_stack = FunctionExercise(
     arg_names=("input_shape", "layers"),
 )
 
-# The quiz's numbers, drawn once here; the lesson prints the questions from them.
-_quiz_rng = np.random.default_rng(2027)
-STACK = {
-    "input_shape": (int(_quiz_rng.choice([64, 96, 128])),) * 2 + (3,),
-    "layers": [
-        (int(_quiz_rng.choice([16, 32])), 5, 1),
-        (int(_quiz_rng.choice([32, 48])), 3, 2),
-        (int(_quiz_rng.choice([64, 96])), 3, 2),
-    ],
-}
-#: (stride, shift of the input in pixels) for each part of the shift question
-SHIFTS = [(1, int(_quiz_rng.integers(1, 4))), (2, 1), (2, 4), (3, 2)]
-_order = _quiz_rng.permutation(len(SHIFTS))
-SHIFTS = [SHIFTS[i] for i in _order]
 
-QUESTIONS = {
-    "q_conv_stack": (
+# The quiz's numbers: the visible ones (what the lesson shows), and how a student's own are
+# drawn (cnncourse handout); the lesson prints each question with its notebook's numbers.
+def _draw_stack(rng) -> dict[str, Any]:
+    return {
+        "input_shape": (int(rng.choice([64, 96, 128])),) * 2 + (3,),
+        "layers": [
+            (int(rng.choice([16, 32])), 5, 1),
+            (int(rng.choice([32, 48])), 3, 2),
+            (int(rng.choice([64, 96])), 3, 2),
+        ],
+    }
+
+
+def _draw_shifts(rng) -> dict[str, list[tuple[int, int]]]:
+    """(stride, shift of the input in pixels) for each part of the shift question."""
+    shifts = [(1, int(rng.integers(1, 4))), (2, 1), (2, 4), (3, 2)]
+    return {"shifts": [shifts[int(i)] for i in rng.permutation(len(shifts))]}
+
+
+_quiz_rng = np.random.default_rng(2027)
+_VISIBLE_STACK = _draw_stack(_quiz_rng)
+_VISIBLE_SHIFTS = _draw_shifts(_quiz_rng)
+
+
+def _stack_answer(input_shape, layers) -> list:
+    rows = conv_stack_reference(tuple(input_shape), [tuple(layer) for layer in layers])
+    return [rows[-1][:3], sum(row[3] for row in rows)]
+
+
+def _stack_text(input_shape, layers) -> str:
+    return (
         "Input {}; three conv layers, no padding, each (filters, kernel size, stride): {}.\n"
         "Give [the output volume (H, W, K) of the last layer, the total number of parameters]."
-    ).format(STACK["input_shape"], ", ".join(str(layer) for layer in STACK["layers"])),
-    "q_shift_output": (
+    ).format(tuple(input_shape), ", ".join(str(tuple(layer)) for layer in layers))
+
+
+def _shifts_text(shifts) -> str:
+    return (
         "The input of a conv layer is shifted right. Away from the borders, is the new output\n"
         "(a) a shifted copy of the old output, or (b) in general not a shifted copy of it?\n"
         + "\n".join(
-            f"  {i + 1}. stride {s}, input shifted {d} pixel(s)" for i, (s, d) in enumerate(SHIFTS)
+            f"  {i + 1}. stride {s}, input shifted {d} pixel(s)" for i, (s, d) in enumerate(shifts)
         )
-    ),
-}
-
-
-def _stack_answer() -> list:
-    rows = conv_stack_reference(STACK["input_shape"], STACK["layers"])
-    return [rows[-1][:3], sum(row[3] for row in rows)]
+    )
 
 
 q_conv_stack = ValueExercise(
@@ -175,7 +190,9 @@ q_conv_stack = ValueExercise(
     lesson=LESSON,
     title="Output volume and total parameters after three conv layers",
     points=2,
+    variants=Variants(_VISIBLE_STACK, _draw_stack),
     answer=_stack_answer,
+    question=_stack_text,
     compare=each(),
     hint="layer by layer: (W - F) // S + 1; the depth is the previous layer's number of filters",
 )
@@ -196,10 +213,17 @@ q_shift_output = ValueExercise(
     title="Shift the input: is the output of a strided conv layer a shifted copy?",
     points=2,
     choices={"a": "a shifted copy of the old output", "b": "in general not a shifted copy"},
-    answer=lambda: ["a" if shift % stride == 0 else "b" for stride, shift in SHIFTS],
+    variants=Variants(_VISIBLE_SHIFTS, _draw_shifts),
+    answer=lambda shifts: ["a" if shift % stride == 0 else "b" for stride, shift in shifts],
+    question=_shifts_text,
     compare=each(choice()),
     hint="a stride-s layer samples every s-th position: where do the samples fall after the shift?",
 )
+
+#: This notebook's numbers (the visible ones, or a handout's) and its question texts.
+STACK = NumbersView.of("q_conv_stack", _VISIBLE_STACK)
+SHIFTS = ListView("q_shift_output", "shifts")
+QUESTIONS = QuestionsView(["q_conv_stack", "q_shift_output"])
 
 EXERCISES = [
     conv2d_single,

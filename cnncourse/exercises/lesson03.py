@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import shapes
 from ._core import Case, FunctionExercise, ValueExercise, each, exact
+from ._variants import NumbersView, Variants, numbers
 
 __all__ = [
     "EXAM_QUESTION",
@@ -113,8 +114,20 @@ pad_same = FunctionExercise(
 )
 
 
-#: The classic exam question: an input volume, K filters of F x F, no padding, stride S.
-EXAM_QUESTION = {"size": 64, "depth": 3, "kernel_size": 5, "filters": 2, "padding": 0, "stride": 1}
+# The quiz's numbers: the visible ones (what the lesson shows), and how a student's own are
+# drawn (cnncourse handout); the lesson prints each question with its notebook's numbers.
+_EXAM = {"size": 64, "depth": 3, "kernel_size": 5, "filters": 2, "padding": 0, "stride": 1}
+
+
+def _draw_exam(rng) -> dict[str, int]:
+    return {
+        "size": int(rng.choice([28, 32, 48, 64, 96, 128, 224])),
+        "depth": int(rng.choice([1, 3, 16, 32])),
+        "kernel_size": int(rng.choice([3, 5, 7])),
+        "filters": int(rng.choice([2, 4, 8, 16, 32])),
+        "padding": 0,
+        "stride": 1,
+    }
 
 
 def exam_volume(question: dict[str, int] | None = None) -> tuple[int, int, int]:
@@ -130,18 +143,7 @@ def exam_volume(question: dict[str, int] | None = None) -> tuple[int, int, int]:
     return (side, side, q["filters"])
 
 
-def shape_questions(seed: int = 3, n: int = 4) -> list[dict[str, int]]:
-    """Exam-style questions: an input volume, K filters of F x F, padding P, stride S.
-
-    Each question is a dict with keys ``size``, ``depth``, ``kernel_size``, ``filters``,
-    ``padding`` and ``stride``; every configuration is a valid one (the kernel fits).
-
-    Examples
-    --------
-    >>> shape_questions(seed=3, n=1)
-    [{'size': 227, 'depth': 16, 'kernel_size': 1, 'filters': 2, 'padding': 1, 'stride': 2}]
-    """
-    rng = np.random.default_rng(seed)
+def _draw_shape_questions(rng, n: int = 4) -> list[dict[str, int]]:
     questions = []
     while len(questions) < n:
         q = {
@@ -157,7 +159,26 @@ def shape_questions(seed: int = 3, n: int = 4) -> list[dict[str, int]]:
     return questions
 
 
-def shape_answers(seed: int = 3, n: int = 4) -> list[tuple[int, int, int]]:
+def shape_questions(seed: int | None = None, n: int = 4) -> list[dict[str, int]]:
+    """Exam-style questions: an input volume, K filters of F x F, padding P, stride S.
+
+    Each question is a dict with keys ``size``, ``depth``, ``kernel_size``, ``filters``,
+    ``padding`` and ``stride``; every configuration is a valid one (the kernel fits).
+    Without a ``seed``: this notebook's questions (the visible ones, or a handout's).
+
+    Examples
+    --------
+    >>> shape_questions(seed=3, n=1)
+    [{'size': 227, 'depth': 16, 'kernel_size': 1, 'filters': 2, 'padding': 1, 'stride': 2}]
+    >>> shape_questions() == shape_questions(seed=3)
+    True
+    """
+    if seed is None:
+        return [dict(q) for q in numbers("q_shape_quiz")["questions"][:n]]
+    return _draw_shape_questions(np.random.default_rng(seed), n)
+
+
+def shape_answers(seed: int | None = None, n: int = 4) -> list[tuple[int, int, int]]:
     """The output volume (H, W, K) of each of :func:`shape_questions`.
 
     Examples
@@ -168,19 +189,7 @@ def shape_answers(seed: int = 3, n: int = 4) -> list[tuple[int, int, int]]:
     return [exam_volume(q) for q in shape_questions(seed, n)]
 
 
-def receptive_field_questions(seed: int = 3, n: int = 3) -> list[list[dict[str, object]]]:
-    """Stacks of 3 to 5 layers (convolutions and max pooling, with strides).
-
-    Each layer is a dict with keys ``kind`` (``"conv"`` or ``"pool"``), ``kernel_size``
-    and ``stride``. Every stack has at least one stride above 1 before its last layer,
-    so the stride's effect on the layers after it matters.
-
-    Examples
-    --------
-    >>> stack_text(receptive_field_questions(seed=3, n=1)[0][:2])
-    'pool 2x2 stride 2 -> conv 1x1 stride 2'
-    """
-    rng = np.random.default_rng(seed)
+def _draw_receptive_field_questions(rng, n: int = 3) -> list[list[dict[str, object]]]:
     stacks: list[list[dict[str, object]]] = []
     while len(stacks) < n:
         stack: list[dict[str, object]] = []
@@ -200,6 +209,25 @@ def receptive_field_questions(seed: int = 3, n: int = 3) -> list[list[dict[str, 
     return stacks
 
 
+def receptive_field_questions(seed: int | None = None, n: int = 3) -> list[list[dict[str, object]]]:
+    """Stacks of 3 to 5 layers (convolutions and max pooling, with strides).
+
+    Each layer is a dict with keys ``kind`` (``"conv"`` or ``"pool"``), ``kernel_size``
+    and ``stride``. Every stack has at least one stride above 1 before its last layer,
+    so the stride's effect on the layers after it matters. Without a ``seed``: this
+    notebook's stacks (the visible ones, or a handout's).
+
+    Examples
+    --------
+    >>> stack_text(receptive_field_questions(seed=3, n=1)[0][:2])
+    'pool 2x2 stride 2 -> conv 1x1 stride 2'
+    """
+    if seed is None:
+        stacks = numbers("q_receptive_field")["stacks"][:n]
+        return [[dict(layer) for layer in stack] for stack in stacks]
+    return _draw_receptive_field_questions(np.random.default_rng(seed), n)
+
+
 def stack_text(stack: list[dict[str, object]]) -> str:
     """One line describing a stack of :func:`receptive_field_questions`.
 
@@ -214,7 +242,14 @@ def stack_text(stack: list[dict[str, object]]) -> str:
     )
 
 
-def receptive_field_answers(seed: int = 3, n: int = 3) -> list[int]:
+def _fields(stacks) -> list[int]:
+    return [
+        shapes.receptive_field([(layer["kernel_size"], layer["stride"]) for layer in stack])
+        for stack in stacks
+    ]
+
+
+def receptive_field_answers(seed: int | None = None, n: int = 3) -> list[int]:
     """The receptive field (one axis, in input pixels) of a unit of each stack's last layer.
 
     Examples
@@ -222,10 +257,7 @@ def receptive_field_answers(seed: int = 3, n: int = 3) -> list[int]:
     >>> receptive_field_answers(seed=3, n=1)
     [30]
     """
-    return [
-        shapes.receptive_field([(layer["kernel_size"], layer["stride"]) for layer in stack])
-        for stack in receptive_field_questions(seed, n)
-    ]
+    return _fields(receptive_field_questions(seed, n))
 
 
 q_exam_volume = ValueExercise(
@@ -233,7 +265,13 @@ q_exam_volume = ValueExercise(
     lesson=LESSON,
     title="The classic exam question: the output volume, with no padding",
     points=1,
-    answer=exam_volume,
+    variants=Variants(_EXAM, _draw_exam),
+    answer=lambda **question: exam_volume(question),
+    question=(
+        "An input volume of {size}x{size}x{depth} is convolved with {filters} filters of "
+        "{kernel_size}x{kernel_size}, with no padding and stride {stride}. "
+        "What is the output volume?"
+    ),
     hint="(W - F + 2P) / S + 1 for each side, with P = 0; the depth is the number of filters",
 )
 
@@ -242,7 +280,11 @@ q_shape_quiz = ValueExercise(
     lesson=LESSON,
     title="Four generated exam questions on output volumes",
     points=2,
-    answer=shape_answers,
+    variants=Variants(
+        {"questions": _draw_shape_questions(np.random.default_rng(3))},
+        lambda rng: {"questions": _draw_shape_questions(rng)},
+    ),
+    answer=lambda questions: [exam_volume(q) for q in questions],
     compare=each(),
     hint="one (H, W, K) tuple per question, in order",
 )
@@ -252,10 +294,18 @@ q_receptive_field = ValueExercise(
     lesson=LESSON,
     title="Receptive fields through generated stacks of strided layers",
     points=2,
-    answer=receptive_field_answers,
+    variants=Variants(
+        {"stacks": _draw_receptive_field_questions(np.random.default_rng(3))},
+        lambda rng: {"stacks": _draw_receptive_field_questions(rng)},
+    ),
+    answer=_fields,
     compare=each(),
     hint="one int per stack; each layer adds (F - 1) x (the product of the strides before it)",
 )
+
+#: The classic exam question of this notebook (the visible one, or a handout's): an input
+#: volume, K filters of F x F, no padding, stride S.
+EXAM_QUESTION = NumbersView.of("q_exam_volume", _EXAM)
 
 EXERCISES = [
     same_padding,

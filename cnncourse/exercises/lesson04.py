@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import pooling, shapes
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, each
+from ._variants import Variants, numbers
 
 __all__ = [
     "EXERCISES",
@@ -121,21 +122,33 @@ avg_pool2d_same = FunctionExercise(
 # --------------------------------------------------------------------------- the exam stack
 
 
-def stack_question(seed: int = 4) -> dict[str, object]:
+def stack_question(seed: int | None = None) -> dict[str, object]:
     """An input volume and a stack of 4 to 5 layers: convolutions and max pooling.
 
     Keys: ``input`` (H, W, C) and ``layers``, a list of dicts with ``kind``
     (``"conv"`` or ``"pool"``), ``size`` (kernel or pool size), ``stride``,
     ``padding`` (``"valid"`` or ``"same"``) and, for a convolution, ``filters``.
     At least one convolution and one pooling layer; every layer fits its input.
+    Without a ``seed``: this notebook's question (the visible one, or a handout's).
 
     Examples
     --------
     >>> question = stack_question(seed=4)
     >>> question["input"], len(question["layers"])
     ((150, 150, 3), 5)
+    >>> stack_question() == question
+    True
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        question = numbers("q_stack_volume")["question"]
+        return {
+            "input": tuple(question["input"]),
+            "layers": [dict(layer) for layer in question["layers"]],
+        }
+    return _draw_stack_question(np.random.default_rng(seed))
+
+
+def _draw_stack_question(rng) -> dict[str, object]:
     while True:
         side = int(rng.choice([64, 96, 100, 128, 150, 227]))
         volume = (side, side, int(rng.choice([1, 3])))
@@ -185,7 +198,7 @@ def stack_text(question: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def stack_answers(seed: int = 4) -> list[tuple[int, int, int]]:
+def stack_answers(seed: int | None = None) -> list[tuple[int, int, int]]:
     """The volume (H, W, C) after each layer of :func:`stack_question`.
 
     Examples
@@ -193,7 +206,10 @@ def stack_answers(seed: int = 4) -> list[tuple[int, int, int]]:
     >>> stack_answers(seed=4)[0]
     (75, 75, 64)
     """
-    question = stack_question(seed)
+    return _volumes(stack_question(seed))
+
+
+def _volumes(question: dict[str, object]) -> list[tuple[int, int, int]]:
     h, w, c = question["input"]
     volumes = []
     for layer in question["layers"]:
@@ -208,7 +224,11 @@ q_stack_volume = ValueExercise(
     lesson=LESSON,
     title="The volume after each layer of a generated conv/pool stack",
     points=2,
-    answer=stack_answers,
+    variants=Variants(
+        {"question": _draw_stack_question(np.random.default_rng(4))},
+        lambda rng: {"question": _draw_stack_question(rng)},
+    ),
+    answer=_volumes,
     compare=each(),
     hint="one (H, W, C) per layer; pooling keeps the depth, a convolution sets it to its filters",
 )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from .. import backprop, shapes
 from ._core import Case, Comparison, FunctionExercise, ValueExercise, choice, close, each
+from ._variants import NumbersView, QuestionsView, Variants
 
 __all__ = [
     "EXERCISES",
@@ -270,32 +271,33 @@ sgd_momentum_step = FunctionExercise(
 
 
 # --------------------------------------------------------------------------- the quiz
-# The numbers are drawn once here; the lesson prints the questions from them.
-
-_quiz = np.random.default_rng(2036)
-
-#: A conv layer of the shapes question: batch, input (H, W, C), filters, kernel, stride, padding.
-SHAPES_LAYER = {
-    "batch": int(_quiz.choice([8, 16, 32])),
-    "input": (int(_quiz.choice([28, 32, 64])),) * 2 + (int(_quiz.choice([3, 16, 32])),),
-    "filters": int(_quiz.choice([8, 24, 64])),
-    "kernel_size": int(_quiz.choice([3, 5])),
-    "stride": 2,
-    "padding": str(_quiz.choice(["valid", "same"])),
-}
-
-#: A conv layer of the multiply-adds question (one image, stride 1, no padding).
-MACS_LAYER = {
-    "input": (int(_quiz.choice([16, 24, 32])),) * 2 + (int(_quiz.choice([3, 8])),),
-    "filters": int(_quiz.choice([4, 16, 32])),
-    "kernel_size": int(_quiz.choice([3, 5])),
-}
+# The numbers: the visible ones (what the lesson shows), and how a student's own are drawn
+# (cnncourse handout); the lesson prints each question with its notebook's numbers.
 
 
-def _pool_route_question(rng: np.random.Generator) -> dict[str, Any]:
+def _draw_shapes_layer(rng) -> dict[str, Any]:
+    return {
+        "batch": int(rng.choice([8, 16, 32])),
+        "input": (int(rng.choice([28, 32, 64])),) * 2 + (int(rng.choice([3, 16, 32])),),
+        "filters": int(rng.choice([8, 24, 64])),
+        "kernel_size": int(rng.choice([3, 5])),
+        "stride": 2,
+        "padding": str(rng.choice(["valid", "same"])),
+    }
+
+
+def _draw_macs_layer(rng) -> dict[str, Any]:
+    return {
+        "input": (int(rng.choice([16, 24, 32])),) * 2 + (int(rng.choice([3, 8])),),
+        "filters": int(rng.choice([4, 16, 32])),
+        "kernel_size": int(rng.choice([3, 5])),
+    }
+
+
+def _pool_route_question(rng) -> dict[str, Any]:
     """A 4x4 map with a tie in one 2x2 window, a dout, and three cells to ask about."""
     while True:
-        x = rng.integers(0, 5, size=(4, 4))
+        x = np.asarray(rng.integers(0, 5, size=(4, 4)))
         windows = x.reshape(2, 2, 2, 2).transpose(0, 2, 1, 3).reshape(2, 2, 4)
         tied = (windows == windows.max(axis=2, keepdims=True)).sum(axis=2) >= 2
         ties = [(int(i), int(j)) for i, j in np.argwhere(tied)]
@@ -312,16 +314,26 @@ def _pool_route_question(rng: np.random.Generator) -> dict[str, Any]:
     order = rng.permutation(3)
     return {
         "x": x.tolist(),
-        "dout": rng.integers(1, 10, size=(2, 2)).tolist(),
-        "cells": [cells[k] for k in order],
+        "dout": np.asarray(rng.integers(1, 10, size=(2, 2))).tolist(),
+        "cells": [cells[int(k)] for k in order],
     }
 
 
-#: The max-pooling question: x (4x4 lists), dout (2x2) and the three (row, col) cells asked.
-POOL_ROUTE = _pool_route_question(_quiz)
+_quiz = np.random.default_rng(2036)
+_VISIBLE_SHAPES = _draw_shapes_layer(_quiz)
+_VISIBLE_MACS = _draw_macs_layer(_quiz)
+_VISIBLE_POOL = _pool_route_question(_quiz)
+
+#: This notebook's conv layer of the shapes question (the visible one, or a handout's): batch,
+#: input (H, W, C), filters, kernel, stride, padding.
+SHAPES_LAYER = NumbersView.of("q_backward_shapes", _VISIBLE_SHAPES)
+#: This notebook's conv layer of the multiply-adds question (one image, stride 1, no padding).
+MACS_LAYER = NumbersView.of("q_backward_macs", _VISIBLE_MACS)
+#: This notebook's max-pooling question: x (4x4 lists), dout (2x2) and the three cells asked.
+POOL_ROUTE = NumbersView.of("q_pool_route", _VISIBLE_POOL)
 
 
-def backward_shapes(layer: dict[str, Any] = SHAPES_LAYER) -> list[tuple[int, ...]]:
+def backward_shapes(layer: Mapping[str, Any] = SHAPES_LAYER) -> list[tuple[int, ...]]:
     """The shapes of dout, dx, dkernel and dbias of a Keras-layout conv layer.
 
     ``layer`` has the keys of :data:`SHAPES_LAYER`. Returns
@@ -339,7 +351,7 @@ def backward_shapes(layer: dict[str, Any] = SHAPES_LAYER) -> list[tuple[int, ...
     return [(layer["batch"], out_h, out_w, k), (layer["batch"], h, w, c), (f, f, c, k), (k,)]
 
 
-def backward_macs(layer: dict[str, Any] = MACS_LAYER) -> list[int]:
+def backward_macs(layer: Mapping[str, Any] = MACS_LAYER) -> list[int]:
     """Multiply-adds per image of a conv layer's forward pass, dkernel and dx (stride 1, valid).
 
     Every product ``x * w`` of the forward pass gives one multiply-add to
@@ -356,7 +368,7 @@ def backward_macs(layer: dict[str, Any] = MACS_LAYER) -> list[int]:
     return [forward, forward, forward]
 
 
-def pool_route_answer(question: dict[str, Any] = POOL_ROUTE) -> list[float]:
+def pool_route_answer(question: Mapping[str, Any] = POOL_ROUTE) -> list[float]:
     """The gradient max pooling (2x2, stride 2) sends to each asked cell of the question.
 
     Examples
@@ -374,36 +386,40 @@ def _grid_text(rows: list[list[int]]) -> str:
     return "\n".join("    " + " ".join(f"{v:2d}" for v in row) for row in rows)
 
 
-QUESTIONS = {
-    "q_backward_shapes": (
+def _shapes_text(**layer) -> str:
+    return (
         "A Conv2D layer with {filters} filters of {k}x{k}, stride {stride}, padding {padding!r}, "
         "gets a batch of {batch} inputs of {input}.\nGive [dout.shape, dx.shape, dkernel.shape, "
         "dbias.shape] of its backward pass (Keras layouts), as tuples."
-    ).format(k=SHAPES_LAYER["kernel_size"], **SHAPES_LAYER),
-    "q_pool_route": (
+    ).format(k=layer["kernel_size"], **{**layer, "input": tuple(layer["input"])})
+
+
+def _pool_text(x, dout, cells) -> str:
+    c0, c1, c2 = (tuple(cell) for cell in cells)
+    return (
         "Max pooling 2x2, stride 2, of the map x below gets the upstream gradient dout.\n"
-        "x =\n{x}\ndout =\n{dout}\nGive [the gradient dx at cell {c0}, at cell {c1}, at cell {c2}] "
+        f"x =\n{_grid_text(x)}\ndout =\n{_grid_text(dout)}\n"
+        f"Give [the gradient dx at cell {c0}, at cell {c1}, at cell {c2}] "
         "(cells as (row, column), from 0)."
-    ).format(
-        x=_grid_text(POOL_ROUTE["x"]),
-        dout=_grid_text(POOL_ROUTE["dout"]),
-        c0=POOL_ROUTE["cells"][0],
-        c1=POOL_ROUTE["cells"][1],
-        c2=POOL_ROUTE["cells"][2],
-    ),
-    "q_backward_macs": (
+    )
+
+
+def _macs_text(**layer) -> str:
+    return (
         "A conv layer with {filters} filters of {k}x{k}, stride 1, no padding, on one input of "
         "{input}.\nGive [the multiply-adds of its forward pass, of computing dkernel, of computing "
         "dx] (no bias)."
-    ).format(k=MACS_LAYER["kernel_size"], **MACS_LAYER),
-}
+    ).format(k=layer["kernel_size"], **{**layer, "input": tuple(layer["input"])})
+
 
 q_backward_shapes = ValueExercise(
     id="q_backward_shapes",
     lesson=LESSON,
     title="The shapes of dout, dx, dkernel and dbias for a generated layer",
     points=2,
-    answer=backward_shapes,
+    variants=Variants(_VISIBLE_SHAPES, _draw_shapes_layer),
+    answer=lambda **layer: backward_shapes(layer),
+    question=_shapes_text,
     compare=each(),
     hint="each gradient has the shape of what it is the gradient of",
 )
@@ -413,7 +429,9 @@ q_pool_route = ValueExercise(
     lesson=LESSON,
     title="Where max pooling sends the gradient, ties included",
     points=2,
-    answer=pool_route_answer,
+    variants=Variants(_VISIBLE_POOL, _pool_route_question),
+    answer=lambda **question: pool_route_answer(question),
+    question=_pool_text,
     compare=each(close(rtol=0, atol=1e-9)),
     hint="all of a window's dout goes to its first maximum in row-major order; the rest get 0",
 )
@@ -423,10 +441,15 @@ q_backward_macs = ValueExercise(
     lesson=LESSON,
     title="Multiply-adds of the forward pass, of dkernel and of dx",
     points=2,
-    answer=backward_macs,
+    variants=Variants(_VISIBLE_MACS, _draw_macs_layer),
+    answer=lambda **layer: backward_macs(layer),
+    question=_macs_text,
     compare=each(),
     hint="every product x * w of the forward pass gives one product to dkernel and one to dx",
 )
+
+#: This notebook's question texts.
+QUESTIONS = QuestionsView(["q_backward_shapes", "q_pool_route", "q_backward_macs"])
 
 q_input_gradient = ValueExercise(
     id="q_input_gradient",

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, each
+from ._variants import Variants, numbers
 
 __all__ = [
     "EXERCISES",
@@ -318,22 +319,28 @@ batch_norm_train = FunctionExercise(
 # --------------------------------------------------------------------------- quiz
 
 
-def training_question(seed: int = 7) -> dict[str, Any]:
+def training_question(seed: int | None = None) -> dict[str, Any]:
     """The numbers of the generated quiz: a data set, a schedule, a dropout rate.
 
     Keys: ``n`` (training images), ``batch_size``; ``initial_rate``, ``decay_rate``,
     ``decay_steps``, ``step`` (an ``ExponentialDecay`` schedule and a step count);
-    ``rate`` (a dropout rate).
+    ``rate`` (a dropout rate). Without a ``seed``: this notebook's numbers (the visible
+    ones, or a handout's).
 
     Examples
     --------
     >>> q = training_question(seed=7)
     >>> sorted(q)
     ['batch_size', 'decay_rate', 'decay_steps', 'initial_rate', 'n', 'rate', 'step']
-    >>> training_question(seed=7) == q
+    >>> training_question() == q
     True
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        return numbers("q_training_numbers")
+    return _draw_training_question(np.random.default_rng(seed))
+
+
+def _draw_training_question(rng) -> dict[str, Any]:
     batch_size = int(rng.choice([16, 32, 64, 100, 128, 256]))
     n = int(rng.integers(5, 600)) * 100 + int(rng.integers(1, batch_size))  # never a multiple
     decay_steps = int(rng.choice([100, 250, 500, 1000]))
@@ -370,7 +377,7 @@ def training_text(question: dict[str, Any]) -> str:
     )
 
 
-def training_answers(seed: int = 7) -> list[float]:
+def training_answers(seed: int | None = None) -> list[float]:
     """The answers of :func:`training_question`: steps per epoch, learning rate, scale.
 
     Examples
@@ -380,7 +387,10 @@ def training_answers(seed: int = 7) -> list[float]:
     >>> steps == -(-q["n"] // q["batch_size"]), round(scale * (1 - q["rate"]), 9)
     (True, 1.0)
     """
-    q = training_question(seed)
+    return _training_answers(**training_question(seed))
+
+
+def _training_answers(**q: Any) -> list[float]:
     steps = math.ceil(q["n"] / q["batch_size"])
     rate = q["initial_rate"] * q["decay_rate"] ** (q["step"] / q["decay_steps"])
     return [steps, rate, 1.0 / (1.0 - q["rate"])]
@@ -391,7 +401,9 @@ q_training_numbers = ValueExercise(
     lesson=LESSON,
     title="Steps per epoch, a decayed learning rate, the inverted-dropout scale",
     points=3,
-    answer=training_answers,
+    variants=Variants(_draw_training_question(np.random.default_rng(7)), _draw_training_question),
+    answer=_training_answers,
+    question=lambda **q: training_text(q),
     compare=each(close(rtol=1e-4, atol=1e-12)),
     hint="ceil(n / batch); lr0 * rate ** (step / decay_steps); 1 / (1 - rate)",
 )

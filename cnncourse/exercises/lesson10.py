@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import metrics
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, each, exact
+from ._variants import Variants, numbers, question
 
 __all__ = [
     "DESIGN_CLASSES",
@@ -290,23 +291,11 @@ segmenter_design = DesignExercise(
 
 
 # --------------------------------------------------------------------------- quiz
-
-_QUIZ = np.random.default_rng(2024_08)
-
-
-def encoder_decoder_layers() -> list[tuple]:
-    """The generated network of quiz question 1, one ``(kind, kernel, stride, padding)``
-    per layer, ``kind`` in ``{"conv", "pool", "tconv"}``.
-
-    Examples
-    --------
-    >>> [layer[0] for layer in encoder_decoder_layers()]
-    ['conv', 'pool', 'conv', 'pool', 'tconv', 'conv', 'tconv']
-    """
-    return list(_ENCODER_DECODER)
+# The numbers: the visible ones (what the lesson shows), and how a student's own are drawn
+# (cnncourse handout); the lesson prints each question with its notebook's numbers.
 
 
-def _draw_encoder_decoder(rng: np.random.Generator) -> tuple[tuple[int, int], list[tuple]]:
+def _draw_encoder_decoder(rng) -> dict[str, Any]:
     size = (int(rng.integers(5, 9)) * 8, int(rng.integers(5, 9)) * 8)
     layers = [
         ("conv", 3, 1, str(rng.choice(["valid", "same"]))),
@@ -317,10 +306,48 @@ def _draw_encoder_decoder(rng: np.random.Generator) -> tuple[tuple[int, int], li
         ("conv", 3, 1, "valid"),
         ("tconv", 4, 2, str(rng.choice(["valid", "same"]))),
     ]
-    return size, layers
+    return {"input": size, "layers": layers}
 
 
-_ED_INPUT, _ENCODER_DECODER = _draw_encoder_decoder(_QUIZ)
+def _draw_transposed(rng) -> dict[str, int]:
+    return {
+        "n": int(rng.integers(5, 13)),
+        "channels": int(rng.choice([16, 32, 64])),
+        "filters": int(rng.choice([8, 16, 32])),
+        "kernel": int(rng.choice([3, 4, 5])),
+        "stride": int(rng.choice([2, 3])),
+    }
+
+
+def _draw_masks(rng) -> dict[str, list[list[int]]]:
+    true = np.zeros((6, 6), dtype=int)
+    pred = np.zeros((6, 6), dtype=int)
+    r, c = (int(v) for v in rng.integers(0, 3, size=2))
+    true[r : r + 3, c : c + 3] = 1
+    dr, dc = (int(rng.choice([-1, 1])) for _ in range(2))
+    pr, pc = min(max(r + dr, 0), 3), min(max(c + dc, 0), 3)
+    pred[pr : pr + 3, pc : pc + 3] = 1
+    spot = tuple(int(v) for v in rng.integers(0, 6, size=2))
+    true[spot] = 2
+    return {"pred": pred.tolist(), "true": true.tolist()}
+
+
+_QUIZ = np.random.default_rng(2024_08)
+_VISIBLE_ED = _draw_encoder_decoder(_QUIZ)
+_VISIBLE_TC = _draw_transposed(_QUIZ)
+_VISIBLE_MASKS = _draw_masks(_QUIZ)
+
+
+def encoder_decoder_layers() -> list[tuple]:
+    """This notebook's network of quiz question 1, one ``(kind, kernel, stride, padding)``
+    per layer, ``kind`` in ``{"conv", "pool", "tconv"}``.
+
+    Examples
+    --------
+    >>> [layer[0] for layer in encoder_decoder_layers()]
+    ['conv', 'pool', 'conv', 'pool', 'tconv', 'conv', 'tconv']
+    """
+    return [tuple(layer) for layer in numbers("q_encoder_decoder")["layers"]]
 
 
 def _layer_size(n: int, kind: str, kernel: int, stride: int, padding: str) -> int:
@@ -330,7 +357,7 @@ def _layer_size(n: int, kind: str, kernel: int, stride: int, padding: str) -> in
 
 
 def encoder_decoder_size(
-    size: tuple[int, int] = _ED_INPUT, layers: list[tuple] | None = None
+    size: tuple[int, int] | None = None, layers: list[tuple] | None = None
 ) -> tuple[int, int]:
     """Height and width after each layer of ``layers`` (by default the quiz's), in turn.
 
@@ -339,41 +366,33 @@ def encoder_decoder_size(
     >>> encoder_decoder_size((32, 32), [("pool", 2, 2, "valid"), ("tconv", 3, 2, "valid")])
     (33, 33)
     """
-    height, width = size
+    height, width = numbers("q_encoder_decoder")["input"] if size is None else size
     for layer in encoder_decoder_layers() if layers is None else layers:
         height, width = _layer_size(height, *layer), _layer_size(width, *layer)
     return height, width
 
 
-_TC = {
-    "n": int(_QUIZ.integers(5, 13)),
-    "channels": int(_QUIZ.choice([16, 32, 64])),
-    "filters": int(_QUIZ.choice([8, 16, 32])),
-    "kernel": int(_QUIZ.choice([3, 4, 5])),
-    "stride": int(_QUIZ.choice([2, 3])),
-}
-
-
-def _transposed_answer() -> tuple[int, int]:
-    t = _TC
-    return (t["n"] - 1) * t["stride"] + t["kernel"], t["kernel"] ** 2 * t["channels"] * t[
-        "filters"
-    ] + t["filters"]
+def _transposed_answer(n: int, channels: int, filters: int, kernel: int, stride: int):
+    return (n - 1) * stride + kernel, kernel**2 * channels * filters + filters
 
 
 def quiz_numbers() -> dict[str, Any]:
-    """The generated numbers of quiz questions 1 and 2, to work the answers from.
+    """This notebook's numbers of quiz questions 1 and 2, to work the answers from.
 
     Examples
     --------
     >>> sorted(quiz_numbers())
     ['input', 'layers', 'transposed']
     """
-    return {"input": _ED_INPUT, "layers": encoder_decoder_layers(), "transposed": dict(_TC)}
+    return {
+        "input": tuple(numbers("q_encoder_decoder")["input"]),
+        "layers": encoder_decoder_layers(),
+        "transposed": numbers("q_transposed_conv"),
+    }
 
 
 def quiz_masks() -> tuple[np.ndarray, np.ndarray]:
-    """The predicted and the true mask of quiz question 3 (classes 0, 1, 2).
+    """This notebook's predicted and true mask of quiz question 3 (classes 0, 1, 2).
 
     Examples
     --------
@@ -381,27 +400,12 @@ def quiz_masks() -> tuple[np.ndarray, np.ndarray]:
     >>> pred.shape == true.shape == (6, 6)
     True
     """
-    return _PRED.copy(), _TRUE.copy()
+    masks = numbers("q_masks")
+    return np.array(masks["pred"], dtype=int), np.array(masks["true"], dtype=int)
 
 
-def _draw_masks(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    true = np.zeros((6, 6), dtype=int)
-    pred = np.zeros((6, 6), dtype=int)
-    r, c = (int(v) for v in rng.integers(0, 3, size=2))
-    true[r : r + 3, c : c + 3] = 1
-    dr, dc = (int(v) for v in rng.choice([-1, 1], size=2))
-    pr, pc = min(max(r + dr, 0), 3), min(max(c + dc, 0), 3)
-    pred[pr : pr + 3, pc : pc + 3] = 1
-    spot = tuple(int(v) for v in rng.integers(0, 6, size=2))
-    true[spot] = 2
-    return pred, true
-
-
-_PRED, _TRUE = _draw_masks(_QUIZ)
-
-
-def _mask_answers() -> tuple[float, float, float]:
-    pred, true = quiz_masks()
+def _mask_answers(pred, true) -> tuple[float, float, float]:
+    pred, true = np.array(pred, dtype=int), np.array(true, dtype=int)
     return (
         float(metrics.pixel_accuracy(pred, true)),
         float(metrics.mask_iou(pred, true, 1)),
@@ -416,40 +420,47 @@ _LAYER_TEXT = {
 }
 
 
+def _encoder_decoder_text(input, layers) -> str:  # noqa: A002 - the question's own name
+    steps = "\n".join(
+        f"  {i}. " + _LAYER_TEXT[kind].format(kernel=k, stride=s, padding=p)
+        for i, (kind, k, s, p) in enumerate(layers, start=1)
+    )
+    return (
+        f"Q1. An input of {input[0]} x {input[1]} pixels goes through, in turn:\n"
+        f"{steps}\nWhat are the height and width of the output? Answer (height, width)."
+    )
+
+
+def _transposed_text(n, channels, filters, kernel, stride) -> str:
+    return (
+        f"Q2. Conv2DTranspose({filters}, {kernel}, strides={stride}) "
+        f"(padding 'valid', with bias) gets an input of {n} x {n} x "
+        f"{channels}.\nWhat is the height of its output, and how many parameters "
+        "does it have? Answer (height, parameters)."
+    )
+
+
+def _masks_text(pred, true) -> str:
+    return (
+        "Q3. A predicted and a true mask (0 background, 1 and 2 two object classes):\n"
+        f"pred =\n{np.array(pred, dtype=int)}\ntrue =\n{np.array(true, dtype=int)}\n"
+        "Give (pixel accuracy, IoU of class 1, mean IoU over classes 0, 1, 2), "
+        "each to 2 decimals."
+    )
+
+
 def quiz_text(number: int) -> str:
-    """The text of quiz question ``number`` (1 to 3), with its generated numbers.
+    """The text of quiz question ``number`` (1 to 3), with this notebook's numbers.
 
     Examples
     --------
     >>> quiz_text(2).startswith("Q2.")
     True
     """
-    if number == 1:
-        steps = "\n".join(
-            f"  {i}. " + _LAYER_TEXT[kind].format(kernel=k, stride=s, padding=p)
-            for i, (kind, k, s, p) in enumerate(encoder_decoder_layers(), start=1)
-        )
-        return (
-            f"Q1. An input of {_ED_INPUT[0]} x {_ED_INPUT[1]} pixels goes through, in turn:\n"
-            f"{steps}\nWhat are the height and width of the output? Answer (height, width)."
-        )
-    if number == 2:
-        t = _TC
-        return (
-            f"Q2. Conv2DTranspose({t['filters']}, {t['kernel']}, strides={t['stride']}) "
-            f"(padding 'valid', with bias) gets an input of {t['n']} x {t['n']} x "
-            f"{t['channels']}.\nWhat is the height of its output, and how many parameters "
-            "does it have? Answer (height, parameters)."
-        )
-    if number == 3:
-        pred, true = quiz_masks()
-        return (
-            "Q3. A predicted and a true mask (0 background, 1 and 2 two object classes):\n"
-            f"pred =\n{pred}\ntrue =\n{true}\n"
-            "Give (pixel accuracy, IoU of class 1, mean IoU over classes 0, 1, 2), "
-            "each to 2 decimals."
-        )
-    raise ValueError(f"quiz questions are 1, 2 and 3; got {number!r}")
+    ids = {1: "q_encoder_decoder", 2: "q_transposed_conv", 3: "q_masks"}
+    if number not in ids:
+        raise ValueError(f"quiz questions are 1, 2 and 3; got {number!r}")
+    return question(ids[number])
 
 
 q_encoder_decoder = ValueExercise(
@@ -457,7 +468,11 @@ q_encoder_decoder = ValueExercise(
     lesson=LESSON,
     title="Output size after a generated encoder-decoder (pools and transposed convolutions)",
     points=2,
-    answer=encoder_decoder_size,
+    variants=Variants(_VISIBLE_ED, _draw_encoder_decoder),
+    answer=lambda input, layers: encoder_decoder_size(  # noqa: A006 - the number's name
+        tuple(input), [tuple(layer) for layer in layers]
+    ),
+    question=_encoder_decoder_text,
     compare=exact(),
     hint="layer by layer: (n - k) // s + 1 down ('valid'), (n - 1) * s + k up ('valid'); "
     "'same' gives ceil(n / s) down and n * s up",
@@ -468,7 +483,9 @@ q_transposed_conv = ValueExercise(
     lesson=LESSON,
     title="Output height and parameters of a transposed convolution",
     points=2,
+    variants=Variants(_VISIBLE_TC, _draw_transposed),
     answer=_transposed_answer,
+    question=_transposed_text,
     compare=exact(),
     hint="height (n - 1) * s + k; a kernel k x k x in_channels per filter, plus one bias each",
 )
@@ -478,7 +495,9 @@ q_masks = ValueExercise(
     lesson=LESSON,
     title="Pixel accuracy, IoU of one class and mean IoU of two given masks",
     points=2,
+    variants=Variants(_VISIBLE_MASKS, _draw_masks),
     answer=_mask_answers,
+    question=_masks_text,
     compare=each(close(rtol=0, atol=0.006)),
     hint="IoU = pixels both give the class / pixels either gives it; the mean over the 3 classes",
 )

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import metrics
 from ._core import Case, FunctionExercise, ValueExercise, close, exact
+from ._variants import Variants, numbers
 
 __all__ = [
     "EXERCISES",
@@ -237,15 +238,22 @@ ranked_average_precision_exercise = FunctionExercise(
 # --------------------------------------------------------------------------- quiz
 
 
-def iou_question(seed: int = 9) -> dict[str, list[int]]:
+def iou_question(seed: int | None = None) -> dict[str, list[int]]:
     """Two overlapping boxes whose enclosing box is larger than their union.
+
+    Without a ``seed``: this notebook's question (the visible one, or a handout's).
 
     Examples
     --------
     >>> iou_question()
     {'box_a': [6, 7, 20, 20], 'box_b': [11, 12, 23, 26]}
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        return numbers("q_box_iou")
+    return _draw_iou_question(np.random.default_rng(seed))
+
+
+def _draw_iou_question(rng) -> dict[str, list[int]]:
     while True:
         corner_a = rng.integers(0, 10, size=2)
         corner_b = corner_a + rng.integers(-5, 6, size=2)
@@ -262,7 +270,7 @@ def iou_answer_of(box_a: Any, box_b: Any) -> tuple[float, float]:
     return float(metrics.iou(a, b)[0]), float(giou(a, b)[0])
 
 
-def iou_answer(seed: int = 9) -> tuple[float, float]:
+def iou_answer(seed: int | None = None) -> tuple[float, float]:
     """(IoU, GIoU) of :func:`iou_question`'s boxes.
 
     Examples
@@ -274,18 +282,25 @@ def iou_answer(seed: int = 9) -> tuple[float, float]:
     return iou_answer_of(q["box_a"], q["box_b"])
 
 
-def ranked_ap_question(seed: int = 9) -> dict[str, Any]:
+def ranked_ap_question(seed: int | None = None) -> dict[str, Any]:
     """A ranked list of detections (True: a true positive) with a false positive to move.
 
     The highest-ranked false positive comes before some true positive, so moving it to
     the end of the list changes the AP.
+
+    Without a ``seed``: this notebook's question (the visible one, or a handout's).
 
     Examples
     --------
     >>> ranked_ap_question()
     {'is_true_positive': [True, False, True, False, True, False, False, False], 'n_ground_truth': 4}
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        return numbers("q_ranked_ap")
+    return _draw_ranked_ap_question(np.random.default_rng(seed))
+
+
+def _draw_ranked_ap_question(rng) -> dict[str, Any]:
     while True:
         hits = rng.random(8) < 0.55
         if hits.sum() >= 3 and not hits.all():
@@ -295,7 +310,7 @@ def ranked_ap_question(seed: int = 9) -> dict[str, Any]:
                 return {"is_true_positive": [bool(h) for h in hits], "n_ground_truth": n_true}
 
 
-def ranked_ap_answer(seed: int = 9) -> tuple[float, float]:
+def ranked_ap_answer(seed: int | None = None) -> tuple[float, float]:
     """(AP of the list, AP with its highest-ranked false positive moved to the end).
 
     Examples
@@ -303,23 +318,33 @@ def ranked_ap_answer(seed: int = 9) -> tuple[float, float]:
     >>> tuple(round(v, 4) for v in ranked_ap_answer())
     (0.5667, 0.6875)
     """
-    q = ranked_ap_question(seed)
-    hits = list(q["is_true_positive"])
+    return _ranked_ap(**ranked_ap_question(seed))
+
+
+def _ranked_ap(is_true_positive: list[bool], n_ground_truth: int) -> tuple[float, float]:
+    hits = list(is_true_positive)
     moved = hits.copy()
     moved.append(moved.pop(moved.index(False)))
-    n = q["n_ground_truth"]
+    n = n_ground_truth
     return ranked_average_precision(hits, n), ranked_average_precision(moved, n)
 
 
-def grid_question(seed: int = 9) -> dict[str, int]:
+def grid_question(seed: int | None = None) -> dict[str, int]:
     """A YOLO-style detector: image side, cell side (the network's stride), anchors, classes.
+
+    Without a ``seed``: this notebook's question (the visible one, or a handout's).
 
     Examples
     --------
     >>> grid_question()
     {'image_size': 288, 'cell_size': 16, 'anchors': 5, 'num_classes': 8}
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        return numbers("q_grid_output")
+    return _draw_grid_question(np.random.default_rng(seed))
+
+
+def _draw_grid_question(rng) -> dict[str, int]:
     cell = int(rng.choice([8, 16, 32]))
     return {
         "image_size": cell * int(rng.integers(7, 20)),
@@ -329,7 +354,7 @@ def grid_question(seed: int = 9) -> dict[str, int]:
     }
 
 
-def grid_answer(seed: int = 9) -> tuple[tuple[int, int, int], int]:
+def grid_answer(seed: int | None = None) -> tuple[tuple[int, int, int], int]:
     """(output shape without the batch axis, candidate boxes per image) of :func:`grid_question`.
 
     Examples
@@ -337,14 +362,20 @@ def grid_answer(seed: int = 9) -> tuple[tuple[int, int, int], int]:
     >>> grid_answer()
     ((18, 18, 65), 1620)
     """
-    q = grid_question(seed)
-    s = q["image_size"] // q["cell_size"]
-    b = q["anchors"]
-    return (s, s, b * (5 + q["num_classes"])), s * s * b
+    return _grid(**grid_question(seed))
 
 
-def nms_question(seed: int = 9) -> dict[str, list]:
+def _grid(
+    image_size: int, cell_size: int, anchors: int, num_classes: int
+) -> tuple[tuple[int, int, int], int]:
+    s = image_size // cell_size
+    return (s, s, anchors * (5 + num_classes)), s * s * anchors
+
+
+def nms_question(seed: int | None = None) -> dict[str, list]:
     """Candidate boxes of two classes, where per-class and class-agnostic NMS disagree.
+
+    Without a ``seed``: this notebook's question (the visible one, or a handout's).
 
     Examples
     --------
@@ -352,7 +383,12 @@ def nms_question(seed: int = 9) -> dict[str, list]:
     >>> sorted(q), len(q["boxes"]) == len(q["scores"]) == len(q["labels"])
     (['boxes', 'labels', 'scores'], True)
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        return numbers("q_nms_count")
+    return _draw_nms_question(np.random.default_rng(seed))
+
+
+def _draw_nms_question(rng) -> dict[str, list]:
     while True:
         centres = rng.integers(4, 28, size=(2, 2))
         if np.abs(centres[0] - centres[1]).max() < 14:
@@ -382,7 +418,7 @@ def _nms_counts(q: dict[str, list], iou_threshold: float = 0.5) -> tuple[int, in
     return agnostic, per_class
 
 
-def nms_answer(seed: int = 9) -> tuple[int, int]:
+def nms_answer(seed: int | None = None) -> tuple[int, int]:
     """(boxes kept by class-agnostic NMS, boxes kept by per-class NMS) at IoU 0.5.
 
     Examples
@@ -394,12 +430,22 @@ def nms_answer(seed: int = 9) -> tuple[int, int]:
     return _nms_counts(nms_question(seed))
 
 
+#: The visible questions (what the lesson shows), each drawn as it always was, from seed 9.
+_VISIBLE = {
+    "iou": _draw_iou_question(np.random.default_rng(9)),
+    "ap": _draw_ranked_ap_question(np.random.default_rng(9)),
+    "grid": _draw_grid_question(np.random.default_rng(9)),
+    "nms": _draw_nms_question(np.random.default_rng(9)),
+}
+
 q_box_iou = ValueExercise(
     id="q_box_iou",
     lesson=LESSON,
     title="IoU and GIoU of two given boxes",
     points=2,
-    answer=iou_answer,
+    variants=Variants(_VISIBLE["iou"], _draw_iou_question),
+    answer=iou_answer_of,
+    question="box A = {box_a}, box B = {box_b}",
     compare=close(rtol=0, atol=2e-3),
     hint="intersection and union first; then the smallest box holding both, and its empty part",
 )
@@ -409,7 +455,9 @@ q_ranked_ap = ValueExercise(
     lesson=LESSON,
     title="AP of a ranked list, and after its first false positive drops to the end",
     points=2,
-    answer=ranked_ap_answer,
+    variants=Variants(_VISIBLE["ap"], _draw_ranked_ap_question),
+    answer=_ranked_ap,
+    question="ranked: {is_true_positive}, true boxes: {n_ground_truth}",
     compare=close(rtol=0, atol=2e-3),
     hint="precision and recall after each detection, the envelope, recall steps times envelope",
 )
@@ -419,7 +467,12 @@ q_grid_output = ValueExercise(
     lesson=LESSON,
     title="Output shape and candidate boxes of a grid detector with anchors",
     points=2,
-    answer=grid_answer,
+    variants=Variants(_VISIBLE["grid"], _draw_grid_question),
+    answer=_grid,
+    question=(
+        "image {image_size}x{image_size}, cells of {cell_size}x{cell_size} pixels, "
+        "{anchors} anchors per cell, {num_classes} classes"
+    ),
     compare=exact(),
     hint="cells per side = image side / cell side; per anchor: objectness, 4 box numbers, "
     "one probability per class",
@@ -430,7 +483,12 @@ q_nms_count = ValueExercise(
     lesson=LESSON,
     title="Boxes kept by class-agnostic and by per-class NMS",
     points=1,
-    answer=nms_answer,
+    variants=Variants(_VISIBLE["nms"], _draw_nms_question),
+    answer=lambda **q: _nms_counts(q),
+    question=lambda boxes, scores, labels: "\n".join(
+        f"box {box}, score {score:.2f}, class {label}"
+        for box, score, label in zip(boxes, scores, labels, strict=True)
+    ),
     compare=exact(),
     hint="per class: run NMS on each class's boxes alone and count what all runs keep",
 )

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import ops, shapes
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, each, exact
+from ._variants import Variants, numbers
 
 __all__ = [
     "EXERCISES",
@@ -301,17 +302,23 @@ q_unshared_memory = ValueExercise(
 # --------------------------------------------------------------------------- quiz: generated
 
 
-def separable_question(seed: int = 10) -> dict[str, int]:
+def separable_question(seed: int | None = None) -> dict[str, int]:
     """A generated layer: an ``size x size x channels`` input, ``filters`` filters of k x k.
 
-    Stride 1 and ``"same"`` padding, so the output is ``size x size x filters``.
+    Stride 1 and ``"same"`` padding, so the output is ``size x size x filters``. Without a
+    ``seed``: this notebook's layer (the visible one, or a handout's).
 
     Examples
     --------
     >>> separable_question()
     {'size': 112, 'channels': 128, 'filters': 64, 'kernel_size': 3}
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        return numbers("q_separable_costs")
+    return _draw_separable(np.random.default_rng(seed))
+
+
+def _draw_separable(rng) -> dict[str, int]:
     return {
         "size": int(rng.choice([14, 28, 56, 112])),
         "channels": int(rng.choice([16, 32, 64, 128])),
@@ -344,10 +351,11 @@ def separable_costs(question: dict[str, int] | None = None) -> list[int]:
     ]
 
 
-def dilated_stack_questions(seed: int = 10, n: int = 3) -> list[list[dict[str, int]]]:
+def dilated_stack_questions(seed: int | None = None, n: int = 3) -> list[list[dict[str, int]]]:
     """Stacks of 2 to 4 stride-1 convolutions, each with a kernel size and a dilation.
 
-    Every stack has at least one dilation above 1.
+    Every stack has at least one dilation above 1. Without a ``seed``: this notebook's
+    stacks (the visible ones, or a handout's).
 
     Examples
     --------
@@ -356,7 +364,13 @@ def dilated_stack_questions(seed: int = 10, n: int = 3) -> list[list[dict[str, i
     >>> dilated_stack_questions()[2]
     [{'kernel_size': 3, 'dilation': 2}, {'kernel_size': 5, 'dilation': 1}]
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        stacks = numbers("q_dilated_stack")["stacks"][:n]
+        return [[dict(layer) for layer in stack] for stack in stacks]
+    return _draw_dilated_stacks(np.random.default_rng(seed), n)
+
+
+def _draw_dilated_stacks(rng, n: int = 3) -> list[list[dict[str, int]]]:
     stacks: list[list[dict[str, int]]] = []
     while len(stacks) < n:
         stack = [
@@ -368,7 +382,7 @@ def dilated_stack_questions(seed: int = 10, n: int = 3) -> list[list[dict[str, i
     return stacks
 
 
-def dilated_stack_answers(seed: int = 10, n: int = 3) -> list[tuple[int, int]]:
+def dilated_stack_answers(seed: int | None = None, n: int = 3) -> list[tuple[int, int]]:
     """For each stack: (effective kernel size of its last layer, receptive field of the stack).
 
     Examples
@@ -376,8 +390,12 @@ def dilated_stack_answers(seed: int = 10, n: int = 3) -> list[tuple[int, int]]:
     >>> dilated_stack_answers()
     [(5, 21), (9, 18), (5, 9)]
     """
+    return _dilated_answers(dilated_stack_questions(seed, n))
+
+
+def _dilated_answers(stacks) -> list[tuple[int, int]]:
     answers = []
-    for stack in dilated_stack_questions(seed, n):
+    for stack in stacks:
         last = stack[-1]
         effective = last["dilation"] * (last["kernel_size"] - 1) + 1
         field = shapes.receptive_field(
@@ -392,7 +410,12 @@ q_separable_costs = ValueExercise(
     lesson=LESSON,
     title="Standard vs depthwise-separable: parameters and multiply-adds of a generated layer",
     points=2,
-    answer=separable_costs,
+    variants=Variants(_draw_separable(np.random.default_rng(10)), _draw_separable),
+    answer=lambda **question: separable_costs(question),
+    question=(
+        "input {size}x{size}x{channels}, {filters} filters of {kernel_size}x{kernel_size}, "
+        "stride 1, same padding"
+    ),
     compare=each(),
     hint="four ints: standard parameters, standard multiply-adds, separable parameters, "
     "separable multiply-adds; 'same' padding keeps size x size positions; biases are "
@@ -404,7 +427,11 @@ q_dilated_stack = ValueExercise(
     lesson=LESSON,
     title="Effective kernel size and receptive field of generated dilated stacks",
     points=2,
-    answer=dilated_stack_answers,
+    variants=Variants(
+        {"stacks": _draw_dilated_stacks(np.random.default_rng(10))},
+        lambda rng: {"stacks": _draw_dilated_stacks(rng)},
+    ),
+    answer=_dilated_answers,
     compare=each(),
     hint="one (effective size, receptive field) pair per stack; a layer of size k and "
     "dilation d reaches d (k - 1) + 1 pixels and, at stride 1, adds d (k - 1) to the field",

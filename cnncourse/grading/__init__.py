@@ -51,6 +51,7 @@ __all__ = [
     "grade_all",
     "grade_class",
     "isolation_note",
+    "variants_note",
     "new_seed",
     "read_roster",
     "summary_line",
@@ -81,11 +82,17 @@ def grade_class(
     warn: Callable[[str], None] | None = None,
     exercises: list | None = None,
     shard: tuple[int, int] | None = None,
+    scheduler: str | None = None,
+    key: bytes | None = None,
 ) -> tuple[list[SubmissionResult], float]:
     """Grade every notebook in ``paths``; write the outputs to ``out`` (unless None).
 
     ``shard=(K, N)`` grades only the K-th of N parts of the class (:mod:`.shards`); its
-    ``grades.json`` says which, for ``cnncourse merge``.
+    ``grades.json`` says which, for ``cnncourse merge``. ``scheduler`` (a Dask scheduler's
+    address) runs the notebooks on that cluster's workers (:mod:`.cluster`); they are
+    judged here, so the outputs are those of a run on this machine with the same seed.
+    ``key`` (the course key of ``cnncourse handout``) grades each student's questions with
+    variants for that student's own numbers; without it, for the visible ones.
 
     Returns the results (in the order found) and the seconds it took. Raises
     GradingError for the grader's own problems: no submissions, a bad roster, an
@@ -98,7 +105,7 @@ def grade_class(
     >>> grade_class(["no/such/folder"], None, Settings(seed=1), progress=False)
     Traceback (most recent call last):
     ...
-    cnncourse.grading.grader.GradingError: no such file or folder: 'no/such/folder'
+    cnncourse.grading.roster.GradingError: no such file or folder: 'no/such/folder'
     """
     from .. import __version__
     from .report import ProgressBar, prepare_output
@@ -125,10 +132,33 @@ def grade_class(
         chosen = select_shard(submissions, *shard)
         record = shard_record(*shard, [s.student for s in submissions], [i for i, _ in chosen])
         submissions = [s for _, s in chosen]
-    isolation = isolation_note(warn)
-    grader = Grader(settings, exercises)
+    grader = Grader(settings, exercises, key=key)
+    variants = variants_note(key)
+    print(f"variants: {variants}", file=sys.stderr)
+    control_groups = None
+    if scheduler is not None:
+        from .cluster import Cluster
+
+        grader.cluster = Cluster(scheduler)
+        isolation = grader.cluster.said("isolation")
+        control_groups = grader.cluster.said("control_groups")
+        workers = len(grader.cluster.threads_per_worker)
+        print(
+            f"cluster: {workers} Dask worker{'s' * (workers != 1)} at {scheduler}, "
+            f"{grader.cluster.threads} notebooks at a time; isolation: {isolation}; "
+            f"limits: {control_groups}",
+            file=sys.stderr,
+        )
+        if not settings.workers:
+            settings.workers = grader.cluster.threads
+    else:
+        isolation = isolation_note(warn)
     bar = ProgressBar(len(submissions)) if progress else None
-    results = grade_all(grader, submissions, bar.update if bar else None)
+    try:
+        results = grade_all(grader, submissions, bar.update if bar else None)
+    finally:
+        if grader.cluster is not None:
+            grader.cluster.close()
     seconds = time.monotonic() - start
     missing = sorted({name for r in results for name in r.limits_missing})
     if missing:
@@ -143,8 +173,10 @@ def grade_class(
             _exercise_table(grader),
             started,
             isolation,
+            control_groups=control_groups,
             shard=record,
             similarity=similarity,
+            variants=variants,
         )
     return results, seconds
 
@@ -160,6 +192,24 @@ def _similarity(submissions: Sequence[Submission], settings: Settings, custom) -
         pool = for_lesson(lesson) if custom is None else [e for e in custom if e.lesson == lesson]
         names += [e.id for e in pool if e.kind == FUNCTION and e.id not in names]
     return similarity_csv(similar_pairs([(s.student, s.path) for s in submissions], names))
+
+
+def variants_note(key: bytes | None) -> str:
+    """Which numbers the questions with variants are graded for (said once, in ``grades.json``).
+
+    Examples
+    --------
+    >>> variants_note(None)
+    'none: every student got the visible numbers (no --key)'
+    """
+    if key is None:
+        return "none: every student got the visible numbers (no --key)"
+    from ..exercises._variants import key_fingerprint
+
+    return (
+        "each student's own numbers, drawn from the course key "
+        f"{key_fingerprint(key)} and the student's name"
+    )
 
 
 def isolation_note(warn: Callable[[str], None]) -> str:
@@ -202,7 +252,8 @@ def isolation_note(warn: Callable[[str], None]) -> str:
 def check_notebook(
     path: str | Path, settings: Settings | None = None, exercises: list | None = None
 ) -> SubmissionResult:
-    """Grade one notebook on the visible cases (the student's own check).
+    """Grade one notebook on the visible cases (the student's own check), its questions for
+    the numbers of its handout cell (a student's own), else the visible ones.
 
     Examples
     --------
@@ -213,5 +264,5 @@ def check_notebook(
 
     settings = settings or Settings(seed=VISIBLE_SEED, workers=1)
     path = Path(path)
-    grader = Grader(settings, exercises)
+    grader = Grader(settings, exercises, own_numbers=True)
     return grader.grade(Submission(path, path.stem))

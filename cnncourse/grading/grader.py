@@ -10,16 +10,12 @@ code never runs here and nothing it sends is unpickled or evaluated.
 
 from __future__ import annotations
 
-import csv
 import os
-import re
 import secrets
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..exercises import (
@@ -33,6 +29,7 @@ from ..exercises import (
     Exercise,
     FunctionExercise,
     ModelExercise,
+    ValueExercise,
     for_lesson,
     icon,
     judge,
@@ -45,11 +42,20 @@ from .notebook import (
     NotebookError,
     find_answers,
     find_definition,
+    find_variants,
     lesson_from_name,
     python_source,
     read_notebook,
 )
 from .protocol import CORRUPT, FOUND, KILLED, MISSING, REFERENCE
+from .roster import (
+    GradingError,
+    Submission,
+    apply_roster,
+    assign_lessons,
+    find_submissions,
+    read_roster,
+)
 
 __all__ = [
     "ExerciseResult",
@@ -76,229 +82,6 @@ MAX_MESSAGE, MAX_DETAILS = 600, 3000
 def _capped(text: str, limit: int) -> str:
     text = str(text)
     return text if len(text) <= limit else text[: limit - 16] + " ... (cut short)"
-
-
-class GradingError(Exception):
-    """A problem of the grader's own (not of a submission): a bad roster, no submissions...
-
-    Examples
-    --------
-    >>> raise GradingError('no submissions')
-    Traceback (most recent call last):
-    ...
-    cnncourse.grading.grader.GradingError: no submissions
-    """
-
-
-# --------------------------------------------------------------------------- submissions
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One notebook to grade, whose it is and, once chosen, the lesson it is graded as.
-
-    Examples
-    --------
-    >>> Submission(Path("ann.ipynb"), "ann").lesson is None
-    True
-    """
-
-    path: Path
-    student: str
-    lesson: int | None = None  # set by assign_lessons; None: the name's, else the metadata's
-
-
-_SAFE = re.compile(r"[^\w.@+-]+")
-
-
-def _safe_name(text: str) -> str:
-    """``text`` usable as a file name: no separators, no leading dot, not empty."""
-    name = _SAFE.sub("_", text.strip()).lstrip(".+-@")  # no hidden files, no CSV formulas
-    return name[:120] or "student"
-
-
-def find_submissions(paths: Sequence[str | Path]) -> list[Submission]:
-    """The notebooks in ``paths`` (files, or folders searched recursively for ``*.ipynb``).
-
-    A file given by name is graded whatever it holds; in folders, hidden files and
-    ``.ipynb_checkpoints`` are skipped. The student is the file's stem, or the
-    folder's name for ``alice/01_images.ipynb`` (a lesson's file name in a folder per
-    student). Names that collide get ``-2``, ``-3``... Raises GradingError for a path
-    that does not exist.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     _ = Path(folder, 'ann.ipynb').write_text('{}')
-    ...     [s.student for s in find_submissions([folder])]
-    ['ann']
-    """
-    found: list[tuple[Path, str]] = []
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for file in sorted(path.rglob("*.ipynb")):
-                parts = file.relative_to(path).parts
-                if any(p.startswith(".") for p in parts) or not file.is_file():
-                    continue
-                student = file.stem
-                if lesson_from_name(file) is not None and len(parts) > 1:
-                    student = parts[-2]
-                found.append((file, student))
-        elif path.exists():
-            found.append((path, path.stem))
-        else:
-            raise GradingError(f"no such file or folder: {str(given)!r}")
-    out, seen, used = [], set(), set()
-    for file, student in found:
-        resolved = file.resolve()
-        if resolved in seen:
-            continue
-        seen.add(resolved)
-        base = _safe_name(student)
-        name, n = base, 1
-        while name.lower() in used:
-            n += 1
-            name = f"{base}-{n}"
-        used.add(name.lower())
-        out.append(Submission(file, name))
-    return out
-
-
-def read_roster(path: str | Path) -> dict[str, str]:
-    """A roster CSV (columns ``file`` and ``student``) as {file: student}.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     _ = Path(folder, 'r.csv').write_text('file,student\\nann.ipynb,Ann Lee\\n')
-    ...     read_roster(Path(folder, 'r.csv'))
-    {'ann.ipynb': 'Ann Lee'}
-    """
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise GradingError(f"cannot read the roster {str(path)!r}: {exc}") from None
-    if not rows or not {"file", "student"} <= set(rows[0]):
-        raise GradingError(f"the roster {str(path)!r} needs the columns file and student")
-    roster = {}
-    for number, row in enumerate(rows, start=2):
-        file, student = (row.get("file") or "").strip(), (row.get("student") or "").strip()
-        if not file or not student:
-            raise GradingError(f"roster {str(path)!r}, line {number}: empty file or student")
-        roster[file] = student
-    return roster
-
-
-def apply_roster(
-    submissions: list[Submission], roster: dict[str, str], warn: Callable[[str], None]
-) -> list[Submission]:
-    """Submissions renamed from the roster.
-
-    A roster's ``file`` is matched against the end of each submission's path: a file
-    name (``ann.ipynb``), a path inside the submissions' folder (``ann/01_images.ipynb``)
-    or an absolute path. An entry that matches several submissions is ambiguous and skipped.
-
-    Examples
-    --------
-    >>> subs = [Submission(Path('ann.ipynb'), 'ann')]
-    >>> [s.student for s in apply_roster(subs, {'ann.ipynb': 'Ann Lee'}, print)]
-    ['Ann_Lee']
-    """
-    names: dict[int, str] = {}
-    for file, student in roster.items():
-        entry = Path(file)
-        if entry.is_absolute():
-            hits = [i for i, s in enumerate(submissions) if s.path.resolve() == entry.resolve()]
-        else:
-            parts = entry.parts
-            hits = [
-                i
-                for i, s in enumerate(submissions)
-                if s.path.resolve().parts[-len(parts) :] == parts
-            ]
-        if len(hits) > 1:
-            warn(f"roster entry {file!r} matches {len(hits)} submissions: give more of its path")
-        elif hits:
-            names[hits[0]] = student
-        else:
-            warn(f"no submission found for {student!r} ({file} in the roster)")
-    out, used = [], set()
-    for i, sub in enumerate(submissions):
-        student = names.get(i)
-        if student is None:
-            warn(f"{sub.path} is not in the roster: graded as {sub.student!r}")
-            student = sub.student
-        base = name = _safe_name(student)
-        n = 1
-        while name.lower() in used:
-            n += 1
-            name = f"{base}-{n}"
-        if name != base:
-            warn(f"two submissions for {student!r}: {sub.path} is graded as {name!r}")
-        used.add(name.lower())
-        out.append(Submission(sub.path, name, sub.lesson))
-    return out
-
-
-def assign_lessons(
-    submissions: list[Submission], forced: int | None, warn: Callable[[str], None]
-) -> list[Submission]:
-    """Each submission with the lesson it is graded as: the instructor's, never the notebook's.
-
-    ``forced`` (``--lesson``) wins for all; else a file's ``NN_`` prefix; else the lesson of
-    most of the class. A notebook whose metadata (or name) says otherwise gets a warning
-    naming it.
-
-    Examples
-    --------
-    >>> subs = [Submission(Path("01_a.ipynb"), "a"), Submission(Path("01_b.ipynb"), "b")]
-    >>> [s.lesson for s in assign_lessons(subs, None, print)]
-    [1, 1]
-    >>> [s.lesson for s in assign_lessons(subs, 2, print)]
-    01_a.ipynb: its file name says lesson 1; graded as lesson 2 (--lesson)
-    01_b.ipynb: its file name says lesson 1; graded as lesson 2 (--lesson)
-    [2, 2]
-    """
-    own = []
-    for sub in submissions:
-        try:
-            meta = read_notebook(sub.path).lesson
-        except NotebookError:
-            meta = None
-        own.append((lesson_from_name(sub.path), meta))
-    votes = Counter(name if name is not None else meta for name, meta in own)
-    votes.pop(None, None)
-    majority = votes.most_common(1)[0][0] if votes else None
-    out = []
-    for sub, (name, meta) in zip(submissions, own, strict=True):
-        if forced is not None:
-            lesson = forced
-            for what, said in (("file name", name), ("metadata", meta)):
-                if said is not None and said != forced:
-                    warn(
-                        f"{sub.path}: its {what} says lesson {said}; graded as lesson {forced} "
-                        "(--lesson)"
-                    )
-        elif name is not None:
-            lesson = name
-            if meta is not None and meta != name:
-                warn(
-                    f"{sub.path}: its metadata says lesson {meta}, its file name lesson {name}; "
-                    f"graded as lesson {name}"
-                )
-        else:
-            lesson = majority
-            if meta is not None and meta != majority:
-                warn(
-                    f"{sub.path}: its metadata says lesson {meta}; graded as lesson {majority}, "
-                    "the lesson of the rest of the class (use --lesson to choose)"
-                )
-        out.append(Submission(sub.path, sub.student, lesson))
-    return out
 
 
 # --------------------------------------------------------------------------- results
@@ -357,6 +140,10 @@ class SubmissionResult:
     runs: int = 0
     internal: bool = False  # the grader itself failed on this one (a bug to report)
     limits_missing: list[str] = field(default_factory=list)  # limits this system did not apply
+    #: The numbers of each question with variants this student was graded for (with a key).
+    variant: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The questions whose numbers in the notebook are not the student's own (with a key).
+    variant_edited: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -399,6 +186,7 @@ class Settings:
     memory_mb: int = sandbox.DEFAULT_LIMITS.memory_mb
     workers: int = 0  # 0: one per CPU core
     lesson: int | None = None  # force this lesson's exercises for every notebook
+    warm: bool = True  # fork each run from a process that imported the libraries once
 
     @property
     def n_workers(self) -> int:
@@ -463,11 +251,26 @@ class Grader:
     True
     """
 
-    def __init__(self, settings: Settings, exercises: list[Exercise] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        exercises: list[Exercise] | None = None,
+        key: bytes | None = None,
+        own_numbers: bool = False,
+    ) -> None:
         self.settings = settings
+        #: The course key: each student's numbers are drawn from it and the student's name
+        #: (:mod:`cnncourse.exercises._variants`); None: everyone's are the visible ones.
+        self.key = key
+        #: A student's own check: the numbers of the notebook's handout cell, trusted.
+        self.own_numbers = own_numbers
         self._custom = exercises
         self._plans: dict[int, _LessonPlan] = {}
         self._lock = threading.Lock()
+        #: The fork server the runs start from (:func:`grade_all` starts one), or None: cold.
+        self.server = None
+        #: The Dask cluster the runs go to (:class:`.cluster.Cluster`), or None: this machine.
+        self.cluster = None
 
     def plan(self, lesson: int) -> _LessonPlan:
         with self._lock:
@@ -521,6 +324,7 @@ class Grader:
             return result
 
         cells = [python_source(source) for source in notebook.cells]
+        numbers = self._numbers(plan, submission.student, cells, result)
         sites = find_answers([c or "" for c in cells])
         specs = []
         for exercise in plan.exercises:
@@ -528,7 +332,8 @@ class Grader:
             name = site.name if site else None
             specs.append({"id": exercise.id, "kind": exercise.kind, "name": name})
         cases = {k: v for k, v in plan.encoded.items() if any(s["id"] == k for s in specs)}
-        outcome = sandbox.run_submission(cells, specs, cases, self.limits())
+        job = {"cells": cells, "specs": specs, "cases": cases, "limits": asdict(self.limits())}
+        outcome = self.run(job)
         result.seconds = round(outcome.seconds, 2)
         result.runs = outcome.runs
         result.error = outcome.error
@@ -544,7 +349,9 @@ class Grader:
                 result.exercises.append(self._result(exercise, ERROR, f"not graded: {why}."))
                 continue
             try:
-                verdict = self._judge(plan, exercise, spec, raw, notebook.cells, outcome)
+                verdict = self._judge(
+                    plan, exercise, spec, raw, notebook.cells, outcome, numbers.get(exercise.id)
+                )
             except Exception as exc:  # noqa: BLE001 - e.g. a comparison choking on the data
                 verdict = self._result(
                     exercise,
@@ -553,6 +360,14 @@ class Grader:
                 )
             result.exercises.append(verdict)
         return result
+
+    def run(self, job: dict[str, Any]) -> sandbox.Outcome:
+        """Run a submission's job (its cells, answers, cases' inputs and limits): on the
+        cluster if there is one (:mod:`.cluster`), else here, from the fork server if any."""
+        if self.cluster is not None:
+            return self.cluster.run(job, warm=self.settings.warm)
+        limits = sandbox.Limits(**job["limits"])
+        return sandbox.run_submission(job["cells"], job["specs"], job["cases"], limits, self.server)
 
     # ------------------------------------------------------------------ judging
 
@@ -587,7 +402,34 @@ class Grader:
             text += f" (code cell {cell + 1} raised {outcome.cell_errors[cell]})"
         return text + "."
 
-    def _judge(self, plan, exercise, spec, raw, cells, outcome) -> ExerciseResult:
+    def _numbers(
+        self, plan: _LessonPlan, student: str, cells: list, result: SubmissionResult
+    ) -> dict[str, dict[str, Any]]:
+        """The numbers each question with variants is graded for: drawn from the key and the
+        student's name (never the notebook's), the notebook's own (a student's check), or
+        the visible ones."""
+        written = find_variants([c or "" for c in cells]) or {}
+        numbers = {}
+        for exercise in plan.exercises:
+            variants = getattr(exercise, "variants", None)
+            if variants is None:
+                continue
+            if self.key is not None:
+                numbers[exercise.id] = variants.drawn(self.key, student, exercise.id)
+            elif self.own_numbers and set(written.get(exercise.id, {})) == set(variants.visible):
+                numbers[exercise.id] = dict(written[exercise.id])
+            else:
+                numbers[exercise.id] = dict(variants.visible)
+        if self.key is not None:
+            result.variant = numbers
+            result.variant_edited = [
+                exercise_id
+                for exercise_id, values in numbers.items()
+                if _plain(written.get(exercise_id)) != _plain(values)
+            ]
+        return numbers
+
+    def _judge(self, plan, exercise, spec, raw, cells, outcome, numbers=None) -> ExerciseResult:
         """The verdict on what came back: the grader's own cases here, the rest by ``judge``."""
         answer = raw["answer"]
         if answer == MISSING:
@@ -611,6 +453,8 @@ class Grader:
         def expected(*index: int) -> Any:
             if isinstance(exercise, ModelExercise):
                 return plan.expected_summary(exercise)
+            if isinstance(exercise, ValueExercise):
+                return exercise.expected(numbers)
             return plan.expected(exercise, *index)
 
         verdict = judge(
@@ -619,7 +463,20 @@ class Grader:
             plan.cases.get(exercise.id, ()),
             expected,
         )
-        return self._result(exercise, verdict.status, verdict.message, verdict.details)
+        details = verdict.details
+        if numbers is not None and verdict.status != PASSED and self.key is not None:
+            shown = ", ".join(f"{name} = {value!r}" for name, value in numbers.items())
+            details = "\n".join(filter(None, [details, f"graded for your numbers: {shown}"]))
+        return self._result(exercise, verdict.status, verdict.message, details)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with its tuples as lists (numbers read from a notebook against drawn ones)."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def answer_outcome(raw: dict[str, Any], timeout: float) -> AnswerOutcome:
@@ -673,18 +530,31 @@ def grade_all(
     """
     submissions = list(submissions)
     results: dict[int, SubmissionResult] = {}
-    with ThreadPoolExecutor(max_workers=grader.settings.n_workers) as pool:
-        futures = {pool.submit(grader.grade, sub): i for i, sub in enumerate(submissions)}
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a bug of the grader: say so, go on
-                sub = submissions[i]
-                result = SubmissionResult(sub.student, str(sub.path), None)
-                result.error = f"internal grader error: {type(exc).__name__}: {exc}"
-                result.internal = True
-            results[i] = result
-            if on_result is not None:
-                on_result(result)
+    own_server = (
+        grader.server is None
+        and grader.cluster is None  # each worker has its own
+        and grader.settings.warm
+        and len(submissions) > 1
+    )
+    if own_server:  # the libraries are imported once, and each run forked from there
+        grader.server = sandbox.start_server()
+    try:
+        with ThreadPoolExecutor(max_workers=grader.settings.n_workers) as pool:
+            futures = {pool.submit(grader.grade, sub): i for i, sub in enumerate(submissions)}
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - a bug of the grader: say so, go on
+                    sub = submissions[i]
+                    result = SubmissionResult(sub.student, str(sub.path), None)
+                    result.error = f"internal grader error: {type(exc).__name__}: {exc}"
+                    result.internal = True
+                results[i] = result
+                if on_result is not None:
+                    on_result(result)
+    finally:
+        if own_server and grader.server is not None:
+            grader.server.close()
+            grader.server = None
     return [results[i] for i in range(len(submissions))]

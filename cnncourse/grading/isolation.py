@@ -133,12 +133,17 @@ def _parents(path: str) -> list[str]:
 
 
 def bwrap_command(
-    job: str | Path, argv: list[str], env: dict[str, str], privileged: bool | None = None
+    job: str | Path,
+    argv: list[str],
+    env: dict[str, str],
+    privileged: bool | None = None,
+    keras_home: str = KERAS_HOME,
 ) -> list[str]:
     """``argv`` run through bubblewrap with ``job`` as ``/job`` and ``env`` as its environment.
 
     ``privileged`` (default: whether this process is root) keeps the two capabilities
-    the runner needs to switch to an unprivileged uid, and no user namespace.
+    the runner needs to switch to an unprivileged uid, and no user namespace. The grader's
+    Keras datasets (if any) are bound read-only at ``keras_home/datasets``.
 
     Examples
     --------
@@ -173,8 +178,11 @@ def bwrap_command(
         made.add(path)
     datasets = keras_datasets()
     if datasets:
-        cmd += ["--perms", "0755", "--dir", "/opt", "--perms", "0755", "--dir", KERAS_HOME]
-        cmd += ["--ro-bind", datasets, KERAS_HOME + "/datasets"]
+        for parent in [*_parents(keras_home), keras_home]:
+            if parent not in made:
+                cmd += ["--perms", "0755", "--dir", parent]
+                made.add(parent)
+        cmd += ["--ro-bind", datasets, keras_home + "/datasets"]
     cmd += ["--bind", str(job), JOB, "--chdir", "/"]
     for key, value in env.items():
         cmd += ["--setenv", key, value]

@@ -22,6 +22,7 @@ __all__ = [
     "NotebookError",
     "find_answers",
     "find_definition",
+    "find_variants",
     "lesson_from_name",
     "parse_python",
     "python_source",
@@ -257,4 +258,41 @@ def find_definition(cells: list[str], name: str) -> int | None:
     for index, source in enumerate(cells):
         if pattern.search(source):
             found = index
+    return found
+
+
+def find_variants(cells: list[str]) -> dict[str, dict[str, Any]] | None:
+    """The numbers of the notebook's handout cell: ``use_variants(student, {...})``, read as a
+    literal (never run); None when there is none (or it is not a literal).
+
+    Only a student's own check uses them: the grader draws each student's numbers again.
+
+    Examples
+    --------
+    >>> find_variants(['use_variants("ann", {"q_x": {"n": 3}})'])
+    {'q_x': {'n': 3}}
+    >>> find_variants(['x = 1']) is None
+    True
+    """
+    found = None
+    for source in cells:
+        text = python_source(source or "")
+        if not text or "use_variants" not in text:
+            continue
+        try:
+            tree = parse_python(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "use_variants"
+                and len(node.args) == 2
+            ):
+                try:
+                    value = ast.literal_eval(node.args[1])
+                except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+                    continue
+                if isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()):
+                    found = value
     return found

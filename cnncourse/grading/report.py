@@ -249,11 +249,13 @@ def _grades_json(
     isolation: str = "",
     control_groups: str | None = None,
     shard: dict[str, Any] | None = None,
+    variants: str = "",
 ) -> str:
     data = {
         "cnncourse_version": version,
         "seed": settings.seed,
         "started": started,
+        "variants": variants,
         "isolation": isolation,
         "control_groups": _control_groups() if control_groups is None else control_groups,
         "seconds": round(seconds, 2),
@@ -286,13 +288,15 @@ def write_outputs(
     control_groups: str | None = None,
     shard: dict[str, Any] | None = None,
     similarity: str | None = None,
+    variants: str = "",
 ) -> None:
     """Write ``feedback/<student>.md`` for each result, then ``grades.json``, ``grades.csv``
     and ``canvas.csv`` (:mod:`.export`).
 
     ``control_groups`` (default: this machine's) and ``shard`` (a shard's record,
     :func:`.shards.shard_record`) go to ``grades.json`` as they are; ``similarity``, the
-    similarity report's table (:mod:`.similarity`), to ``similarity.csv``.
+    similarity report's table (:mod:`.similarity`), to ``similarity.csv``; ``variants``
+    (which numbers the questions with variants were graded for) to ``grades.json``.
 
     Examples
     --------
@@ -320,6 +324,7 @@ def write_outputs(
             isolation,
             control_groups,
             shard,
+            variants,
         ),
     )
     _write_atomic(folder / "grades.csv", _grades_csv(results))

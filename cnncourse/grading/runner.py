@@ -66,6 +66,7 @@ from .protocol import (
 )
 
 __all__ = [
+    "become",
     "command_line",
     "main",
     "run_exercise",
@@ -529,6 +530,20 @@ def main(argv: list[str]) -> int:
             _write_result(results, spec["id"], {"answer": RAISED, "error": _error_text(exc)}, {})
     progress(DONE)
     return 0
+
+
+def become(uid: int) -> None:
+    """Switch to the unprivileged ``uid`` (and gid) for good, dropping supplementary groups;
+    nothing when ``uid`` is negative (not root, or no isolation).
+
+    Examples
+    --------
+    >>> become(-1)  # stays who it is
+    """
+    if uid >= 0:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
 
 
 def command_line(argv: list[str]) -> None:

@@ -80,6 +80,7 @@ __all__ = [
     "Outcome",
     "encode_cases",
     "run_submission",
+    "start_server",
 ]
 
 #: Environment variables passed on from the grader's (when set); nothing else is.
@@ -162,7 +163,10 @@ def _signal_name(code: int) -> str:
     return f"exit code {code}"
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _kill(proc) -> None:
+    if not isinstance(proc, subprocess.Popen):  # a forked run: its own kill does it all
+        proc.kill()
+        return
     if os.name == "posix":
         try:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -227,7 +231,7 @@ class _Watch:
             self.since = time.monotonic()
 
 
-def _supervise(proc: subprocess.Popen, watch: _Watch, limits: Limits, deadline: float) -> str:
+def _supervise(proc, watch: _Watch, limits: Limits, deadline: float) -> str:
     """Wait for the process; kill it if a step or the submission runs too long.
 
     Returns why it was killed ("" if it ended by itself).
@@ -336,12 +340,14 @@ def run_submission(
     exercises: list[dict[str, Any]],
     cases: dict[str, tuple[bytes, dict[str, np.ndarray]]],
     limits: Limits,
+    server=None,
 ) -> Outcome:
     """Run a notebook's ``cells`` in a child process and collect each exercise's result.
 
     ``exercises`` are ``{"id", "kind", "name"}``; ``cases`` holds, for each function
-    exercise, its encoded inputs (:func:`encode_cases`). Never raises for anything the
-    submission does: problems are in the outcome.
+    exercise, its encoded inputs (:func:`encode_cases`). ``server`` (:func:`start_server`)
+    forks each run warm; without one (or when it fails) each run starts cold. Never
+    raises for anything the submission does: problems are in the outcome.
 
     Examples
     --------
@@ -385,69 +391,24 @@ def run_submission(
                 },
             }
             (job / JOB_FILE).write_text(json.dumps(spec), encoding="utf-8")
-            package_root = str(isolation.package_folder().parent)
-            boot = [
-                isolation.python(),
-                "-I",
-                "-B",
-                "-X",
-                "utf8",
-                "-c",
-                _BOOT,
-                package_root,
-                str(uid),
-            ]
-            if isolated:
-                home = f"{isolation.JOB}/home"
-                keras_home = isolation.KERAS_HOME if isolation.keras_datasets() else None
-                env = _environment(home, "/tmp", keras_home)
-                inner = [*boot, isolation.JOB]
-                full = isolation.bwrap_command(job, inner, env, privileged)
-                # bwrap's options (paths, environment) through a pipe: its command line, which
-                # the notebook sees as /proc/1/cmdline, holds only --args and the runner's
-                options = b"".join(a.encode() + b"\0" for a in full[1 : -len(inner)])
-                args_fd, _ = _pipe_with(options)
-                argv, env = [full[0], "--args", str(args_fd), *inner], {}
-                pass_fds = (args_fd,)
-            else:
-                env = _environment(str(job / "home"), str(job / "work"), None)
-                argv, pass_fds, args_fd = [*boot, str(job)], (), -1
             group = None
             if use_cgroups:  # memory, processes and CPU counted for the whole run
                 try:
                     group = cgroups.create(limits.memory_mb * 2**20, MAX_PROCESSES, limits.cpus)
                 except OSError:
                     group = None
-            argv, joining = cgroups.join_command(group, argv)
-            env = {**env, **joining}
             output = root / f"output{run}.txt"
-            with open(output, "wb") as out:
-                kwargs: dict[str, Any] = {}
-                if os.name == "posix":
-                    kwargs["start_new_session"] = True
-                else:  # pragma: no cover - Windows
-                    kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-                proc = subprocess.Popen(
-                    argv,
-                    cwd=os.path.abspath(os.sep),  # not a folder the notebook can write
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    close_fds=True,
-                    pass_fds=pass_fds,
-                    **kwargs,
-                )
-                if args_fd >= 0:
-                    os.close(args_fd)
-                watch = _Watch(job / PROGRESS)
-                try:
-                    killed = _supervise(proc, watch, limits, deadline)
-                finally:
-                    _kill(proc)  # and anything it left running in its process group
-                    if group is not None:  # and anything else it started, wherever it went
-                        outcome.peak_memory = max(outcome.peak_memory, group.peak_memory() or 0)
-                        group.close()
+            proc = _start_warm(server, job, uid, isolated, privileged, group, output)
+            if proc is None:
+                proc = _start_cold(job, uid, isolated, privileged, group, output)
+            watch = _Watch(job / PROGRESS)
+            try:
+                killed = _supervise(proc, watch, limits, deadline)
+            finally:
+                _kill(proc)  # and anything it left running in its process group
+                if group is not None:  # and anything else it started, wherever it went
+                    outcome.peak_memory = max(outcome.peak_memory, group.peak_memory() or 0)
+                    group.close()
             for index in watch.timed_out:  # a rerun would only time out there again
                 skipped.setdefault(index, f"timed out after {limits.cell_timeout:g} s")
             if watch.limits and watch.limits != "all":
@@ -528,6 +489,91 @@ def run_submission(
         if slot is not None:
             _give_slot(slot)
     return outcome
+
+
+def _boot(uid: int) -> list[str]:
+    """The runner's command line before its job folder (a cold start)."""
+    package_root = str(isolation.package_folder().parent)
+    return [isolation.python(), "-I", "-B", "-X", "utf8", "-c", _BOOT, package_root, str(uid)]
+
+
+def _start_cold(
+    job: Path, uid: int, isolated: bool, privileged: bool, group, output: Path
+) -> subprocess.Popen:
+    """A new ``python -I`` for the run (through bubblewrap where ``isolated``), in ``group``."""
+    boot = _boot(uid)
+    if isolated:
+        home = f"{isolation.JOB}/home"
+        keras_home = isolation.KERAS_HOME if isolation.keras_datasets() else None
+        env = _environment(home, "/tmp", keras_home)
+        inner = [*boot, isolation.JOB]
+        full = isolation.bwrap_command(job, inner, env, privileged)
+        # bwrap's options (paths, environment) through a pipe: its command line, which
+        # the notebook sees as /proc/1/cmdline, holds only --args and the runner's
+        options = b"".join(a.encode() + b"\0" for a in full[1 : -len(inner)])
+        args_fd, _ = _pipe_with(options)
+        argv, env = [full[0], "--args", str(args_fd), *inner], {}
+        pass_fds: tuple[int, ...] = (args_fd,)
+    else:
+        env = _environment(str(job / "home"), str(job / "work"), None)
+        argv, pass_fds, args_fd = [*boot, str(job)], (), -1
+    argv, joining = cgroups.join_command(group, argv)
+    env = {**env, **joining}
+    with open(output, "wb") as out:
+        kwargs: dict[str, Any] = {}
+        if os.name == "posix":
+            kwargs["start_new_session"] = True
+        else:  # pragma: no cover - Windows
+            kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+        try:
+            return subprocess.Popen(
+                argv,
+                cwd=os.path.abspath(os.sep),  # not a folder the notebook can write
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                close_fds=True,
+                pass_fds=pass_fds,
+                **kwargs,
+            )
+        finally:
+            if args_fd >= 0:
+                os.close(args_fd)
+
+
+def _start_warm(server, job: Path, uid: int, isolated: bool, privileged: bool, group, output: Path):
+    """The run forked by ``server`` (:mod:`.forkserver`); None where it cannot (start it cold)."""
+    if server is None or not server.alive:
+        return None
+    from .forkserver import ForkServerError
+
+    if isolated:
+        env = _environment(f"{isolation.JOB}/home", "/tmp", server.keras_home)
+        where, sandbox = isolation.JOB, job
+    else:
+        env = _environment(str(job / "home"), str(job / "work"), None)
+        where, sandbox = str(job), None
+    try:
+        return server.spawn(where, env, uid, output, sandbox, privileged, group)
+    except ForkServerError:
+        return None
+
+
+def start_server():
+    """A fork server (:mod:`.forkserver`) for this machine's runs, or None where there is none.
+
+    Examples
+    --------
+    >>> callable(start_server)  # it imports Keras in a process of its own
+    True
+    """
+    from .forkserver import ForkServer
+
+    env = _environment("/job/home", "/tmp", None)  # the server replaces the folders
+    if isolation.availability() == "bubblewrap":
+        env.pop("KERAS_HOME", None)  # the runs' Keras home is the server's own
+    return ForkServer.start(env)
 
 
 RESULTS, PROGRESS = "results", "progress.log"

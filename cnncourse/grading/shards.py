@@ -148,7 +148,7 @@ def results_from_json(submissions: Sequence[dict[str, Any]]) -> list[SubmissionR
 
 
 #: The fields of ``grades.json`` every shard of one run must share.
-_SHARED = ("cnncourse_version", "seed", "isolation", "control_groups", "settings")
+_SHARED = ("cnncourse_version", "seed", "isolation", "control_groups", "settings", "variants")
 
 
 def _read_shard(folder: Path) -> dict[str, Any]:
@@ -173,7 +173,7 @@ def merge(out: str | Path, folders: Sequence[str | Path]) -> list[SubmissionResu
     >>> merge("out", [])
     Traceback (most recent call last):
     ...
-    cnncourse.grading.grader.GradingError: merge needs the output folders of the shards
+    cnncourse.grading.roster.GradingError: merge needs the output folders of the shards
     """
     from .report import write_outputs
 
@@ -240,5 +240,6 @@ def merge(out: str | Path, folders: Sequence[str | Path]) -> list[SubmissionResu
         first.get("isolation", ""),
         control_groups=first.get("control_groups"),
         similarity=similarity,
+        variants=first.get("variants", ""),
     )
     return results
