@@ -24,6 +24,8 @@ _WITHOUT_KERAS = frozenset(
         "backprop",
         "cli",
         "data",
+        "features",
+        "formats",
         "grading",
         "images",
         "metrics",
@@ -31,6 +33,7 @@ _WITHOUT_KERAS = frozenset(
         "ops",
         "pooling",
         "shapes",
+        "transforms",
     }
 )
 
@@ -45,6 +48,8 @@ _SUBMODULES = (
     "env",
     "exercises",
     "explain",
+    "features",
+    "formats",
     "grading",
     "images",
     "layers",
@@ -57,6 +62,7 @@ _SUBMODULES = (
     "recipes",
     "shapes",
     "train",
+    "transforms",
 )
 
 __all__ = ["__version__", *_SUBMODULES]
@@ -71,6 +77,8 @@ if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
         env,
         exercises,
         explain,
+        features,
+        formats,
         grading,
         images,
         layers,
@@ -83,6 +91,7 @@ if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
         recipes,
         shapes,
         train,
+        transforms,
     )
 
 

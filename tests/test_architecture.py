@@ -27,6 +27,9 @@ LAYERS = {
     "ops": 1,
     "pooling": 1,
     "images": 1,
+    "formats": 1,  # image files and what they do to the array (lesson 1)
+    "transforms": 1,  # filters and affine transformations (lesson 13)
+    "features": 1,  # HOG and Gabor filters (lesson 13)
     "metrics": 1,
     "backprop": 1,
     "data": 2,  # datasets; its batches for Keras use the detection encodings

@@ -12,6 +12,8 @@
 * :func:`scenes` -- synthetic colour images of several non-overlapping circles, squares
   and triangles each, with per-pixel class and instance masks and a box and label per
   object (:mod:`~cnncourse.data.multi_object`).
+* :func:`ct_phantom` -- a synthetic head CT in Hounsfield units, a volume with a small
+  bleed to find (:mod:`~cnncourse.data.medical`).
 * :class:`SceneBatches` -- fresh scenes batch by batch for ``model.fit``, a
   ``keras.utils.PyDataset`` (:mod:`~cnncourse.data.batches`).
 * :func:`mnist`, :func:`fashion_mnist`, :func:`cifar10` -- the classic Keras datasets
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from .handwritten import Split, digits
 from .keras_datasets import DatasetUnavailableError, cifar10, fashion_mnist, mnist
+from .medical import HOUNSFIELD, CTVolume, ct_phantom
 from .multi_object import Scenes, scenes
 from .photos import SAMPLE_IMAGES, sample_image
 from .synthetic import BAR_LAYOUTS, SHAPE_CLASSES, Shapes, bars, shapes
@@ -47,9 +50,11 @@ if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
 
 __all__ = [
     "BAR_LAYOUTS",
+    "HOUNSFIELD",
     "SAMPLE_IMAGES",
     "SCENE_TARGETS",
     "SHAPE_CLASSES",
+    "CTVolume",
     "DatasetUnavailableError",
     "SceneBatches",
     "Scenes",
@@ -57,6 +62,7 @@ __all__ = [
     "Split",
     "bars",
     "cifar10",
+    "ct_phantom",
     "digits",
     "fashion_mnist",
     "mnist",

@@ -263,3 +263,158 @@ EXERCISES = [
     q_bgr_pixel,
     q_dataset_memory,
 ]
+
+
+# ------------------------------------------------------------------------- section 8: file formats
+# Added after the exercises above (and after their EXERCISES list) so that each part can change
+# without touching the other.
+
+from .. import formats  # noqa: E402 - this section's own reference code
+
+
+def _rgba_case(rng: np.random.Generator) -> Case:
+    height, width = (int(v) for v in rng.integers(1, 6, size=2))
+    image = rng.integers(0, 256, size=(height, width, 4), dtype=np.uint8)
+    # fully transparent and fully opaque pixels are where the mistakes show
+    image[..., 3] = rng.choice([0, 255, int(rng.integers(1, 255))], size=(height, width))
+    background = tuple(int(v) for v in rng.integers(0, 256, size=3))
+    return Case((image, background))
+
+
+flatten_alpha = FunctionExercise(
+    id="flatten_alpha",
+    lesson=LESSON,
+    title="Lay an RGBA image over a background colour",
+    points=2,
+    reference=formats.flatten_alpha,
+    generate=_rgba_case,
+    edge_cases=(
+        Case((np.array([[[255, 0, 0, 255], [255, 0, 0, 0]]], np.uint8), (255, 255, 255))),
+        Case((np.array([[[0, 0, 0, 0], [0, 0, 0, 128]]], np.uint8), (0, 255, 0))),
+        Case((np.array([[[200, 100, 50, 51]]], np.uint8), (10, 20, 30))),
+    ),
+    compare=close(rtol=0, atol=0, dtype="uint8"),
+    arg_names=("image", "background"),
+)
+
+
+def plain_pgm_text(rng: np.random.Generator, image: np.ndarray, maxval: int) -> str:
+    """A plain PGM of ``image`` laid out at random: the whitespace and comments vary.
+
+    Any whitespace may separate the numbers (spaces, tabs, newlines, several of them),
+    rows need not be lines, and ``#`` comments may follow any header token.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> image = np.array([[0, 7], [3, 1]])
+    >>> text = plain_pgm_text(rng, image, 7)
+    >>> formats.read_plain_pnm(text).tolist()
+    [[0, 7], [3, 1]]
+    """
+
+    def gap() -> str:
+        return "".join(rng.choice([" ", "  ", "\t", "\n"], size=int(rng.integers(1, 3))))
+
+    def comment() -> str:
+        return f" # {rng.choice(['made by hand', 'P2 42 not a number', 'width height'])}\n"
+
+    header = ["P2", str(image.shape[1]), str(image.shape[0]), str(maxval)]
+    text = ""
+    for token in header:
+        text += token + (comment() if rng.random() < 0.3 else gap())
+    return text + gap().join(str(int(v)) for v in image.ravel()) + "\n"
+
+
+def _pgm_case(rng: np.random.Generator) -> Case:
+    height, width = (int(v) for v in rng.integers(1, 6, size=2))
+    maxval = int(rng.choice([1, 15, 255, 4095, 65535]))
+    image = rng.integers(0, maxval + 1, size=(height, width))
+    return Case((plain_pgm_text(rng, image, maxval),))
+
+
+read_plain_pgm = FunctionExercise(
+    id="read_plain_pgm",
+    lesson=LESSON,
+    title="Read a plain-text PGM file into an array",
+    points=2,
+    reference=formats.read_plain_pnm,
+    generate=_pgm_case,
+    edge_cases=(
+        Case(("P2\n3 2\n255\n0 128 255\n255 128 0\n",)),
+        Case(("P2 # a comment on the first line\n2 2 16\n0 16 8 4",)),
+        Case(("P2\n# made with a text editor\n3\n1\n4095\n4095 0 2048\n",)),
+        Case(("P2 1 1 65535 65535\n",)),
+    ),
+    compare=close(rtol=0, atol=0, dtype="same"),
+    arg_names=("text",),
+)
+
+#: The numbers of section 8's questions, drawn once here; the lesson prints them.
+_formats_rng = np.random.default_rng(2027)
+FORMATS_QUIZ = {
+    "rgba": tuple(int(v) for v in _formats_rng.choice([64, 100, 320, 640, 800], size=2)),
+    "bits": int(_formats_rng.choice([10, 12, 14])),
+    "window": (40, 80),
+    "hu": tuple(int(v) for v in _formats_rng.choice([-20, 10, 25, 50, 65, 100], 3, False)),
+}
+
+FORMATS_QUESTIONS = {
+    "q_rgba_shape": (
+        "A PNG of {} x {} pixels (width x height) with an alpha channel is read with "
+        "imageio.v3.imread. What is the shape of the array?"
+    ).format(*FORMATS_QUIZ["rgba"]),
+    "q_raw_white": (
+        "A camera stores {}-bit RAW values in uint16. Give [the largest value a pixel can "
+        "hold, that value divided by 65535 (what white becomes if you scale by uint16's "
+        "range)]."
+    ).format(FORMATS_QUIZ["bits"]),
+    "q_window_gray": (
+        "A brain window has center {} HU and width {} HU. Give the gray values in [0, 1] "
+        "of pixels of {} HU, {} HU and {} HU."
+    ).format(*FORMATS_QUIZ["window"], *FORMATS_QUIZ["hu"]),
+}
+
+q_rgba_shape = ValueExercise(
+    id="q_rgba_shape",
+    lesson=LESSON,
+    title="The shape of a PNG with an alpha channel",
+    points=1,
+    answer=lambda: (FORMATS_QUIZ["rgba"][1], FORMATS_QUIZ["rgba"][0], 4),
+    compare=exact(),
+    hint="(height, width, channels): width comes second, and alpha is a fourth channel",
+)
+
+q_raw_white = ValueExercise(
+    id="q_raw_white",
+    lesson=LESSON,
+    title="The white level of a RAW file, and what dividing by 65535 makes of it",
+    points=1,
+    answer=lambda: [2 ** FORMATS_QUIZ["bits"] - 1, (2 ** FORMATS_QUIZ["bits"] - 1) / 65535],
+    compare=each(close(rtol=1e-3, atol=1e-6)),
+    hint="b bits hold 0 .. 2**b - 1",
+)
+
+q_window_gray = ValueExercise(
+    id="q_window_gray",
+    lesson=LESSON,
+    title="Gray values of three pixels in a brain window",
+    points=1,
+    answer=lambda: [
+        float(v) for v in formats.window(np.array(FORMATS_QUIZ["hu"]), *FORMATS_QUIZ["window"])
+    ],
+    compare=each(close(rtol=1e-3, atol=1e-3)),
+    hint="(HU - (center - width / 2)) / width, clipped to [0, 1]",
+)
+
+EXERCISES += [flatten_alpha, read_plain_pgm, q_rgba_shape, q_raw_white, q_window_gray]
+__all__ += [
+    "FORMATS_QUESTIONS",
+    "FORMATS_QUIZ",
+    "flatten_alpha",
+    "plain_pgm_text",
+    "q_raw_white",
+    "q_rgba_shape",
+    "q_window_gray",
+    "read_plain_pgm",
+]
