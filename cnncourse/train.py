@@ -186,6 +186,21 @@ def _is_compiled(model: Any) -> bool:
     return bool(getattr(model, "compiled", False)) and getattr(model, "optimizer", None) is not None
 
 
+def _build_optimizer(model: Any) -> None:
+    """Create the optimizer's variables before training, where Keras has not.
+
+    On TensorFlow (without a distribution strategy) Keras creates them while it traces the
+    first training step, and a ``tf.function`` that creates variables is traced a second
+    time: for a deep model, twice the seconds before the first epoch starts. Built here
+    they exist before the trace, which then happens once. Nothing else changes (they start
+    at zero either way); a model that is not built yet is left to Keras.
+    """
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or optimizer.built or not model.built or not model.trainable_variables:
+        return
+    optimizer.build(model.trainable_variables)
+
+
 def fit(
     model: Any,
     x: Any,
@@ -300,6 +315,7 @@ def fit(
             metrics = _default_metrics(loss)
         model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
 
+    _build_optimizer(model)
     callbacks = list(callbacks or [])
     timer = CompactProgress(print_fn=print if verbose == "compact" else _silent)
     callbacks.append(timer)

@@ -38,6 +38,8 @@ def test_answer_off_by_a_little_fails(exercise_id):
     exercise = REGISTRY[exercise_id]
 
     def nudged(value):  # add 1 to every number, inside tuples and dicts too
+        if isinstance(value, str):
+            return value
         if isinstance(value, dict):
             return {key: nudged(item) for key, item in value.items()}
         if isinstance(value, (tuple, list)):

@@ -350,6 +350,7 @@ def test_famous_architectures_counts_match_keras_and_the_papers():
         "VGG16": (138_357_544, 16),
         "ResNet50": (25_636_712, 54),  # 49 convolutions + 1 dense + 4 projection shortcuts
         "DenseNet121": (8_062_504, 121),
+        "MobileNetV2": (3_538_984, 53),
         "EfficientNetB0": (5_330_571, 82),
         "InceptionV3": (23_851_784, 95),
     }
@@ -390,10 +391,10 @@ def test_weight_layers_counts_convolutions_and_dense_layers():
 
 
 def test_models_package_exports_the_union_of_its_modules_and_no_recipe():
-    from cnncourse.models import blocks, census, course, historic, mini, structured
+    from cnncourse.models import blocks, census, course, historic, mini, modern, structured
 
     union = {"BN_MOMENTUM", "TASKS"}
-    for module in (blocks, census, course, historic, mini, structured):
+    for module in (blocks, census, course, historic, mini, modern, structured):
         union |= set(module.__all__)
     assert sorted(models.__all__) == sorted(union)
     assert all(hasattr(models, name) for name in models.__all__)

@@ -162,6 +162,118 @@ def test_receptive_field_of_known_stacks():
     assert shapes.receptive_fields([(7, 2), (3, 2), (3, 1)]) == [7, 11, 19]
 
 
+def _field_by_propagation(layers, unit):
+    """The input positions output ``unit`` depends on, found by walking down the stack one
+    layer at a time (every integer position counts, padding included): no recurrence."""
+    positions = {unit}
+    for layer in reversed(layers):
+        k, s, p, d = (layer[key] for key in ("kernel_size", "stride", "padding", "dilation"))
+        positions = {u * s - p + d * t for u in positions for t in range(k)}
+    return min(positions), max(positions)
+
+
+stack_layers = st.lists(
+    st.fixed_dictionaries(
+        {
+            "kernel_size": st.integers(1, 7),
+            "stride": st.integers(1, 3),
+            "padding": st.integers(0, 3),
+            "dilation": st.integers(1, 3),
+        }
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(stack_layers, st.integers(0, 5))
+def test_receptive_field_steps_agree_with_a_count_by_propagation(layers, unit):
+    size, jump, start = shapes.receptive_field_steps(layers)[-1]
+    first = start + unit * jump
+    assert _field_by_propagation(layers, unit) == (first, first + size - 1)
+    assert [s for s, _, _ in shapes.receptive_field_steps(layers)] == shapes.receptive_fields(
+        [(layer["kernel_size"], layer["stride"], layer["dilation"]) for layer in layers]
+    )
+
+
+def test_receptive_field_steps_agree_with_the_gradient_of_a_keras_unit():
+    import keras
+
+    from cnncourse import autodiff
+
+    rng = np.random.default_rng(8)
+    for _ in range(3):
+        layers = []
+        for _ in range(int(rng.integers(2, 5))):
+            stride = int(rng.choice([1, 2]))
+            dilation = 1 if stride > 1 else int(rng.choice([1, 2]))  # Keras: not both
+            kernel = int(rng.choice([2, 3, 5]))  # TF 2.21 oneDNN: 1x1 stride-2 gradients crash
+            layers.append(
+                {"kernel_size": kernel, "stride": stride, "padding": int(rng.integers(0, 3)),
+                 "dilation": dilation}
+            )  # fmt: skip
+        size, jump, start = shapes.receptive_field_steps(layers)[-1]
+        width = 256  # the unit below sees the left half: far from the right border's padding
+        # one axis: Conv2D with (k, 1) kernels (TensorFlow's dilated Conv1D gradient aborts)
+        model = keras.Sequential(
+            [keras.Input((width, 1, 1))]
+            + [
+                layer
+                for spec in layers
+                for layer in (
+                    keras.layers.ZeroPadding2D((spec["padding"], 0)),
+                    keras.layers.Conv2D(
+                        1,
+                        (spec["kernel_size"], 1),
+                        strides=(spec["stride"], 1),
+                        dilation_rate=(spec["dilation"], 1),
+                        kernel_initializer="ones",
+                        use_bias=False,
+                    ),
+                )
+            ]
+        )
+        unit = next(i for i in range(model.output_shape[1]) if start + i * jump >= 0)
+        first = start + unit * jump
+        assert first + size - 1 < width // 2
+        (gradient,) = autodiff.gradient(
+            lambda x, unit=unit, model=model: model(x)[0, unit, 0, 0],
+            np.ones((1, width, 1, 1), "float32"),
+        )
+        seen = np.flatnonzero(gradient[0, :, 0, 0])
+        assert (seen.min(), seen.max()) == (first, first + size - 1)
+
+
+def test_receptive_field_steps_padding_names_and_their_limits():
+    assert shapes.receptive_field_steps([{"kernel_size": 5, "padding": "same"}]) == [(5, 1, -2)]
+    assert shapes.receptive_field_steps([{"kernel_size": 3, "padding": "valid"}]) == [(3, 1, 0)]
+    with pytest.raises(ValueError, match=r"layers\[0\] padding 'same' with stride 2 pads"):
+        shapes.receptive_field_steps([{"kernel_size": 3, "stride": 2, "padding": "same"}])
+    with pytest.raises(ValueError, match=r"layers\[0\] padding must be >= 0"):
+        shapes.receptive_field_steps([{"kernel_size": 3, "padding": -1}])
+
+
+def test_conv_and_separable_costs_match_keras_and_the_ratio():
+    import keras
+
+    x = np.zeros((1, 10, 10, 6), "float32")
+    for layer, expected in [
+        (keras.layers.Conv2D(4, 3), shapes.conv_params(3, 6, 4)),
+        (keras.layers.SeparableConv2D(4, 3), shapes.separable_params(3, 6, 4)),
+        (keras.layers.SeparableConv2D(4, (3, 5), use_bias=False),
+         shapes.separable_params((3, 5), 6, 4, use_bias=False)),
+    ]:  # fmt: skip
+        layer(x)
+        assert layer.count_params() == expected
+    assert shapes.conv_macs(3, 6, 4, 8) == 8 * 8 * 9 * 6 * 4
+    assert shapes.conv_macs((1, 3), 6, 4, (2, 5)) == 2 * 5 * 3 * 6 * 4
+    ratio = shapes.separable_macs(3, 32, 64, 14) / shapes.conv_macs(3, 32, 64, 14)
+    assert ratio == pytest.approx(1 / 64 + 1 / 9)
+    with pytest.raises(ValueError, match="output_size must be >= 1"):
+        shapes.conv_macs(3, 6, 4, 0)
+
+
 def test_receptive_field_rejects_malformed_layers_naming_them():
     with pytest.raises(ValueError, match=r"layers\[1\] must be a pair"):
         shapes.receptive_field([(3, 1), 3])

@@ -71,6 +71,29 @@ def test_fit_keeps_a_compiled_model_as_it_is(digits64):
 
 
 @pytest.mark.slow
+def test_fit_builds_the_optimizer_before_training_without_changing_the_run(digits64):
+    x, y, _, _ = digits64
+
+    class Seen(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.built = self.model.optimizer.built and len(self.model.optimizer.variables) > 0
+
+    seen = Seen()
+    train.set_seed(0)
+    model = tiny_cnn()
+    start = model.get_weights()
+    history = train.fit(model, x, y, epochs=2, verbose=0, metrics=[], callbacks=[seen])
+    assert seen.built
+    # Keras's own compile and fit from the same weights and seed: the same losses
+    again = tiny_cnn()
+    again.set_weights(start)
+    again.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    train.set_seed(0)
+    keras_history = again.fit(x, y, epochs=2, batch_size=32, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], keras_history.history["loss"], rtol=1e-5)
+
+
+@pytest.mark.slow
 def test_fit_cosine_schedule_ends_near_zero(digits64):
     x, y, _, _ = digits64
     model = tiny_cnn()

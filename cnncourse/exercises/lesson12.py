@@ -342,12 +342,11 @@ def separable_costs(question: dict[str, int] | None = None) -> list[int]:
     """
     q = separable_question() if question is None else question
     n, c, f, k = q["size"], q["channels"], q["filters"], q["kernel_size"]
-    positions = n * n
     return [
-        k * k * c * f + f,
-        positions * k * k * c * f,
-        k * k * c + c * f + f,
-        positions * (k * k * c + c * f),
+        shapes.conv_params(k, c, f),
+        shapes.conv_macs(k, c, f, n),
+        shapes.separable_params(k, c, f),
+        shapes.separable_macs(k, c, f, n),
     ]
 
 

@@ -12,7 +12,7 @@ from keras import layers as kl
 from .. import _validate
 from .historic import alexnet, googlenet, lenet5
 
-__all__ = ["FAMOUS_NAMES", "famous_architectures", "weight_layers"]
+__all__ = ["FAMOUS_NAMES", "count_without_weights", "famous_architectures", "weight_layers"]
 
 
 def weight_layers(model: keras.Model) -> int:
@@ -109,6 +109,12 @@ _FAMOUS: dict[str, tuple[Callable[[], keras.Model], str, int, str]] = {
         2016,
         "dense connectivity: each layer gets the concatenated maps of all before it",
     ),
+    "MobileNetV2": (
+        _applications("MobileNetV2"),
+        "keras.applications.MobileNetV2",
+        2018,
+        "inverted residuals: 1x1 expand, depthwise 3x3, linear 1x1 projection",
+    ),
     "EfficientNetB0": (
         _applications("EfficientNetB0"),
         "keras.applications.EfficientNetB0",
@@ -129,8 +135,8 @@ def _count_now(build: Callable[[], keras.Model]) -> tuple[int, int]:
     return int(model.count_params()), weight_layers(model)
 
 
-def _count(build: Callable[[], keras.Model]) -> tuple[int, int]:
-    """(parameters, weight layers) of a freshly built model, without filling its weights.
+def count_without_weights(build: Callable[[], keras.Model]) -> tuple[int, int]:
+    """(parameters, weight layers) of the model ``build()`` returns, without filling its weights.
 
     Inside a ``keras.StatelessScope(initialize_variables=False)`` Keras only records each
     variable's shape and initializer, which makes VGG16 (138M parameters) take 0.05 s
@@ -141,7 +147,27 @@ def _count(build: Callable[[], keras.Model]) -> tuple[int, int]:
     forgets the random seed, the dtype policy and the layer names of the whole session),
     so the model is built in a thread of its own: Keras keeps that state per thread, and
     the to-do list goes away with the thread.
+
+    Parameters
+    ----------
+    build : callable
+        Takes no argument, returns a ``keras.Model`` (``lambda: vgg16()``,
+        ``lambda: keras.applications.ResNet50(weights=None)``...).
+
+    Returns
+    -------
+    (int, int)
+        ``model.count_params()`` and :func:`weight_layers`.
+
+    Examples
+    --------
+    >>> count_without_weights(lenet5)
+    (61706, 5)
     """
+    if not callable(build):
+        raise ValueError(
+            f"build must be a function that returns a keras.Model; got {_validate.short(build)}"
+        )
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnncourse-count") as pool:
         return pool.submit(_count_now, build).result()
 
@@ -187,7 +213,7 @@ def famous_architectures(include: Sequence[str] | None = None) -> list[dict[str,
     for name in names:
         if name not in _FAMOUS_CACHE:
             build, source, year, idea = _FAMOUS[name]
-            params, depth = _count(build)
+            params, depth = count_without_weights(build)
             _FAMOUS_CACHE[name] = {
                 "name": name,
                 "year": year,

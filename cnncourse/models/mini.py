@@ -10,7 +10,14 @@ from keras import layers as kl
 
 from .. import _validate
 from . import _checks
-from .blocks import dense_block, inception_block, residual_block, transition_block, vgg_block
+from .blocks import (
+    SHORTCUTS,
+    dense_block,
+    inception_block,
+    residual_block,
+    transition_block,
+    vgg_block,
+)
 
 __all__ = ["mini_densenet", "mini_inception", "mini_resnet", "mini_vgg"]
 
@@ -69,11 +76,14 @@ def mini_resnet(
     stages: Sequence[int] = (16, 32),
     blocks_per_stage: int = 1,
     bottleneck: bool = False,
+    shortcut: str = "auto",
 ) -> keras.Model:
     """A small ResNet: 3x3 stem, residual stages, global average pooling, softmax.
 
     Stage ``i`` has ``blocks_per_stage`` :func:`residual_block` s of ``stages[i]``
     filters; every stage after the first starts with stride 2 (a projection shortcut).
+    With ``shortcut="none"`` it is the *plain* network of the same depth: the same
+    layers, without the additions.
 
     Parameters
     ----------
@@ -82,6 +92,8 @@ def mini_resnet(
     stages : sequence of int, default=(16, 32)
     blocks_per_stage : int, default=1
     bottleneck : bool, default=False
+    shortcut : {"auto", "projection", "none"}, default="auto"
+        Of every block, see :func:`residual_block`.
 
     Returns
     -------
@@ -91,11 +103,16 @@ def mini_resnet(
     --------
     >>> mini_resnet((32, 32, 3), 10).output.shape
     (None, 10)
+    >>> plain = mini_resnet((8, 8, 1), 10, stages=(8,), blocks_per_stage=10, shortcut="none")
+    >>> residual = mini_resnet((8, 8, 1), 10, stages=(8,), blocks_per_stage=10)
+    >>> plain.count_params() == residual.count_params()  # identity shortcuts are free
+    True
     """
     input_shape = _checks.input_shape(input_shape)
     num_classes, _ = _checks.check_head(num_classes, "classification")
     stages = _checks.units("stages", stages, allow_empty=False, what="filters")
     blocks_per_stage = _checks.size(blocks_per_stage, "blocks_per_stage")
+    _validate.one_of("shortcut", shortcut, SHORTCUTS)
     _checks.halvings(input_shape, len(stages) - 1, f"{len(stages)} stages")
     inputs = keras.Input(input_shape, name="input")
     x = kl.Conv2D(stages[0], 3, padding="same", use_bias=False, name="stem")(inputs)
@@ -104,7 +121,9 @@ def mini_resnet(
     for i, filters in enumerate(stages, start=1):
         for j in range(1, blocks_per_stage + 1):
             stride = 2 if i > 1 and j == 1 else 1
-            x = residual_block(x, filters, stride, bottleneck, name=f"stage{i}_block{j}")
+            x = residual_block(
+                x, filters, stride, bottleneck, shortcut=shortcut, name=f"stage{i}_block{j}"
+            )
     x = kl.GlobalAveragePooling2D(name="global_pool")(x)
     return keras.Model(inputs, _checks.head(x, num_classes, "classification"), name="mini_resnet")
 

@@ -6,7 +6,8 @@ Three files, one job each:
   (input size, kernel, stride, padding, dilation) into pads and output sizes, and the
   formulas built on it (:func:`conv_output_size`, :func:`same_padding`,
   :func:`resolve_padding`); every other module of the package calls it;
-- :mod:`cnncourse.shapes.params`: :func:`conv_params`, :func:`receptive_field`;
+- :mod:`cnncourse.shapes.params`: :func:`conv_params` and :func:`conv_macs` (and their
+  depthwise-separable twins), :func:`receptive_field` and :func:`receptive_field_steps`;
 - :mod:`cnncourse.shapes.table`: :func:`shape_table`, per-layer table of a Keras model
   (the only part that imports Keras, when called).
 
@@ -33,7 +34,15 @@ from .geometry import (
     same_padding,
     standardize_padding,
 )
-from .params import conv_params, receptive_field, receptive_fields
+from .params import (
+    conv_macs,
+    conv_params,
+    receptive_field,
+    receptive_field_steps,
+    receptive_fields,
+    separable_macs,
+    separable_params,
+)
 from .table import ShapeTable, shape_table
 
 __all__ = [
@@ -43,12 +52,16 @@ __all__ = [
     "ConvGeometry",
     "ShapeTable",
     "conv_geometry",
+    "conv_macs",
     "conv_output_size",
     "conv_params",
     "receptive_field",
+    "receptive_field_steps",
     "receptive_fields",
     "resolve_padding",
     "same_padding",
+    "separable_macs",
+    "separable_params",
     "shape_table",
     "standardize_padding",
 ]
