@@ -12,6 +12,10 @@
 * :func:`scenes` -- synthetic colour images of several non-overlapping circles, squares
   and triangles each, with per-pixel class and instance masks and a box and label per
   object (:mod:`~cnncourse.data.multi_object`).
+* :func:`moving_shapes` -- short grayscale video clips of a shape moving right, left,
+  down or up, where no single frame tells the direction (:mod:`~cnncourse.data.video`).
+* :func:`signals` -- noisy 1-D signals holding one short event (a peak, a dip or a
+  wiggle) at a random time (:mod:`~cnncourse.data.sequences`).
 * :class:`SceneBatches` -- fresh scenes batch by batch for ``model.fit``, a
   ``keras.utils.PyDataset`` (:mod:`~cnncourse.data.batches`).
 * :func:`mnist`, :func:`fashion_mnist`, :func:`cifar10` -- the classic Keras datasets
@@ -40,29 +44,40 @@ from .handwritten import Split, digits
 from .keras_datasets import DatasetUnavailableError, cifar10, fashion_mnist, mnist
 from .multi_object import Scenes, scenes
 from .photos import SAMPLE_IMAGES, sample_image
+from .sequences import EVENT_LENGTH, SIGNAL_CLASSES, Signals, event_templates, signals
 from .synthetic import BAR_LAYOUTS, SHAPE_CLASSES, Shapes, bars, shapes
+from .video import MOTION_CLASSES, MOTION_STEPS, Clips, moving_shapes
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
     from .batches import SCENE_TARGETS, SceneBatches
 
 __all__ = [
     "BAR_LAYOUTS",
+    "EVENT_LENGTH",
+    "MOTION_CLASSES",
+    "MOTION_STEPS",
     "SAMPLE_IMAGES",
     "SCENE_TARGETS",
     "SHAPE_CLASSES",
+    "SIGNAL_CLASSES",
+    "Clips",
     "DatasetUnavailableError",
     "SceneBatches",
     "Scenes",
     "Shapes",
+    "Signals",
     "Split",
     "bars",
     "cifar10",
     "digits",
+    "event_templates",
     "fashion_mnist",
     "mnist",
+    "moving_shapes",
     "sample_image",
     "scenes",
     "shapes",
+    "signals",
 ]
 
 # Names whose module imports Keras: loaded on first access.
