@@ -6,7 +6,8 @@ Three files, one job each:
   (input size, kernel, stride, padding, dilation) into pads and output sizes, and the
   formulas built on it (:func:`conv_output_size`, :func:`same_padding`,
   :func:`resolve_padding`); every other module of the package calls it;
-- :mod:`cnncourse.shapes.params`: :func:`conv_params`, :func:`receptive_field`;
+- :mod:`cnncourse.shapes.params`: :func:`conv_params`, :func:`rnn_params`,
+  :func:`receptive_field`;
 - :mod:`cnncourse.shapes.table`: :func:`shape_table`, per-layer table of a Keras model
   (the only part that imports Keras, when called).
 
@@ -33,21 +34,24 @@ from .geometry import (
     same_padding,
     standardize_padding,
 )
-from .params import conv_params, receptive_field, receptive_fields
-from .table import ShapeTable, shape_table
+from .params import RNN_CELLS, conv_params, receptive_field, receptive_fields, rnn_params
+from .table import ShapeTable, layer_type, shape_table
 
 __all__ = [
     "KERAS_PADDING_MODES",
     "PADDING_MODES",
+    "RNN_CELLS",
     "KernelTooLargeError",
     "ConvGeometry",
     "ShapeTable",
     "conv_geometry",
     "conv_output_size",
     "conv_params",
+    "layer_type",
     "receptive_field",
     "receptive_fields",
     "resolve_padding",
+    "rnn_params",
     "same_padding",
     "shape_table",
     "standardize_padding",
