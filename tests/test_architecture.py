@@ -28,6 +28,7 @@ LAYERS = {
     "pooling": 1,
     "images": 1,
     "metrics": 1,
+    "regions": 1,  # connected components and R-CNN's proposals (lesson 15)
     "backprop": 1,
     "data": 2,  # datasets; its batches for Keras use the detection encodings
     "layers": 2,
