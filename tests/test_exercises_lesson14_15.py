@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnncourse import data, regions
+from cnncourse import data, metrics, regions
 from cnncourse.exercises import ERROR, FAILED, PASSED, for_lesson
 from cnncourse.exercises import lesson14 as l14
 from cnncourse.exercises import lesson15 as l15
@@ -150,6 +150,26 @@ def test_a_flood_fill_passes_and_eight_connectivity_fails_the_components_exercis
     assert l15.label_components.grade(eight).status == FAILED
 
 
+def test_scipy_and_scikit_image_labelling_are_not_a_flood_fill():
+    from scipy import ndimage
+    from skimage import measure
+
+    for borrowed in (
+        lambda mask: ndimage.label(mask)[0],
+        lambda mask: measure.label(mask, connectivity=1),
+    ):
+        result = l15.label_components.grade(borrowed)
+        assert result.status == FAILED and "write the flood fill yourself" in result.message
+
+
+def test_calling_the_package_for_proposal_labels_scores_zero():
+    def borrowed(proposals, boxes, labels, foreground_iou, background_iou):
+        return regions.assign_proposals(proposals, boxes, labels, foreground_iou, background_iou)[0]
+
+    result = l15.proposal_labels.grade(borrowed)
+    assert result.status == FAILED and "assign_proposals" in result.message
+
+
 def test_components_numbered_in_another_order_fail():
     def reversed_numbers(mask):
         labels = regions.connected_components(mask)
@@ -159,11 +179,18 @@ def test_components_numbered_in_another_order_fail():
 
 
 def test_proposal_labels_with_fixed_thresholds_fail():
-    def no_band(proposals, boxes, labels, foreground_iou, background_iou):
-        return regions.assign_proposals(proposals, boxes, labels, 0.5, 0.5)[0]
+    def fixed(proposals, boxes, labels, foreground_iou, background_iou):  # ignores the thresholds
+        boxes = np.asarray(boxes, float).reshape(-1, 4)
+        if not len(boxes):
+            return np.zeros(len(proposals), np.int64)
+        overlaps = metrics.iou_matrix(proposals, boxes)
+        best = overlaps.max(axis=1)
+        out = np.where(best >= 0.5, np.asarray(labels)[overlaps.argmax(axis=1)] + 1, -1)
+        return np.where(best < 0.3, 0, out)
 
     assert l15.proposal_labels.grade(l15.proposal_labels_reference).status == PASSED
-    assert l15.proposal_labels.grade(no_band).status == FAILED
+    result = l15.proposal_labels.grade(fixed)
+    assert result.status == FAILED and "wrong answer" in result.message
 
 
 def test_deltas_without_the_log_fail():

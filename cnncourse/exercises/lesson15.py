@@ -68,6 +68,10 @@ label_components = FunctionExercise(
     ),
     compare=exact(),
     arg_names=("mask",),
+    forbidden=(
+        ("scipy.ndimage.label", "write the flood fill yourself"),
+        ("skimage.measure.label", "write the flood fill yourself"),
+    ),
 )
 
 
@@ -139,6 +143,9 @@ proposal_labels = FunctionExercise(
     ),
     compare=exact(),
     arg_names=("proposals", "boxes", "labels", "foreground_iou", "background_iou"),
+    forbidden=(
+        ("cnncourse.regions.assign_proposals", "compare the IoUs with the thresholds yourself"),
+    ),
 )
 
 
