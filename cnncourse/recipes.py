@@ -188,11 +188,15 @@ DETECTOR_RECIPE: dict[str, Any] = {
 #:         train.fit(model, train_set.clips, train_set.labels, **r["fit"])
 #:
 #: The per-frame CNN whose answers are averaged over the frames stays at chance (it cannot
-#: use the order of the frames, and nothing else tells the direction), while the CNN + GRU
-#: and the 3-D convolution learn the task; the accuracies per seed and backend are in
-#: ``benchmarks/video_models.py``'s output. Each clip is standardised inside the models and
-#: their convolutions are batch-normalised: without either, the CNN + GRU stayed on a
-#: plateau near chance for several epochs in our trials.
+#: use the order of the frames, and nothing else tells the direction): test accuracy
+#: 0.216-0.244 on 500 held-out clips (chance 0.25), while the CNN + GRU reaches 0.934-0.982
+#: and the 3-D convolution 1.000 (seeds 0-2, TensorFlow; ``benchmarks/video_models.py``
+#: runs them on any backend), each in 10-23 s of training on a 2-core CPU shared with
+#: other work (load average 8). Each clip is standardised inside the models and their
+#: convolutions are batch-normalised: without either, the CNN + GRU was still near chance
+#: after 4 epochs of 1,000 clips in our trials (training accuracy 0.34-0.36, batches of 32
+#: or 64); with both it learns in 4 epochs of 600 clips, at a learning rate of 6e-3 (with
+#: 3e-3: 0.87-0.96 on the same seeds).
 VIDEO_RECIPE: dict[str, Any] = {
     "data": {"frames": 8, "size": 16, "speeds": (1, 2)},
     "n_train": 600,
@@ -220,6 +224,9 @@ VIDEO_RECIPE: dict[str, Any] = {
 #:     train_set = data.signals(r["n_train"], **r["data"], seed=0)
 #:     model = models.conv1d_net(train_set.signals.shape[1:], r["num_classes"], **r["model"])
 #:     train.fit(model, train_set.signals, train_set.labels, **r["fit"])
+#:
+#: Test accuracy 0.948-0.966 on 500 held-out signals (seeds 0-2, TensorFlow) in a few
+#: seconds of training (``benchmarks/video_models.py``).
 SIGNAL_RECIPE: dict[str, Any] = {
     "data": {"length": 64},
     "n_train": 600,
