@@ -31,6 +31,7 @@ LAYERS = {
     "transforms": 1,  # filters and affine transformations (lesson 13)
     "features": 1,  # HOG and Gabor filters (lesson 13)
     "metrics": 1,
+    "regions": 1,  # connected components and R-CNN's proposals (lesson 15)
     "backprop": 1,
     "data": 2,  # datasets; its batches for Keras use the detection encodings
     "layers": 2,

@@ -44,6 +44,8 @@ PUBLIC_MODULES = (
     "handwritten",
     "synthetic",
     "multi_object",
+    "video",
+    "sequences",
     "batches",
     "keras_datasets",
     "medical",

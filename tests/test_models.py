@@ -391,10 +391,19 @@ def test_weight_layers_counts_convolutions_and_dense_layers():
 
 
 def test_models_package_exports_the_union_of_its_modules_and_no_recipe():
-    from cnncourse.models import blocks, census, course, historic, mini, modern, structured
+    from cnncourse.models import (
+        blocks,
+        census,
+        course,
+        historic,
+        mini,
+        modern,
+        structured,
+        temporal,
+    )
 
     union = {"BN_MOMENTUM", "TASKS"}
-    for module in (blocks, census, course, historic, mini, modern, structured):
+    for module in (blocks, census, course, historic, mini, modern, structured, temporal):
         union |= set(module.__all__)
     assert sorted(models.__all__) == sorted(union)
     assert all(hasattr(models, name) for name in models.__all__)

@@ -14,6 +14,10 @@
   object (:mod:`~cnncourse.data.multi_object`).
 * :func:`ct_phantom` -- a synthetic head CT in Hounsfield units, a volume with a small
   bleed to find (:mod:`~cnncourse.data.medical`).
+* :func:`moving_shapes` -- short grayscale video clips of a shape moving right, left,
+  down or up, where no single frame tells the direction (:mod:`~cnncourse.data.video`).
+* :func:`signals` -- noisy 1-D signals holding one short event (a peak, a dip or a
+  wiggle) at a random time (:mod:`~cnncourse.data.sequences`).
 * :class:`SceneBatches` -- fresh scenes batch by batch for ``model.fit``, a
   ``keras.utils.PyDataset`` (:mod:`~cnncourse.data.batches`).
 * :func:`mnist`, :func:`fashion_mnist`, :func:`cifar10` -- the classic Keras datasets
@@ -43,32 +47,43 @@ from .keras_datasets import DatasetUnavailableError, cifar10, fashion_mnist, mni
 from .medical import HOUNSFIELD, CTVolume, ct_phantom
 from .multi_object import Scenes, scenes
 from .photos import SAMPLE_IMAGES, sample_image
+from .sequences import EVENT_LENGTH, SIGNAL_CLASSES, Signals, event_templates, signals
 from .synthetic import BAR_LAYOUTS, SHAPE_CLASSES, Shapes, bars, shapes
+from .video import MOTION_CLASSES, MOTION_STEPS, Clips, moving_shapes
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
     from .batches import SCENE_TARGETS, SceneBatches
 
 __all__ = [
     "BAR_LAYOUTS",
+    "CTVolume",
+    "Clips",
+    "EVENT_LENGTH",
     "HOUNSFIELD",
+    "MOTION_CLASSES",
+    "MOTION_STEPS",
     "SAMPLE_IMAGES",
     "SCENE_TARGETS",
     "SHAPE_CLASSES",
-    "CTVolume",
+    "SIGNAL_CLASSES",
     "DatasetUnavailableError",
     "SceneBatches",
     "Scenes",
     "Shapes",
+    "Signals",
     "Split",
     "bars",
     "cifar10",
     "ct_phantom",
     "digits",
+    "event_templates",
     "fashion_mnist",
     "mnist",
+    "moving_shapes",
     "sample_image",
     "scenes",
     "shapes",
+    "signals",
 ]
 
 # Names whose module imports Keras: loaded on first access.

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ..shapes import layer_type
 from ._borrowed import public_name, watch, watched_for
 from ._variants import Variants, chosen
 from ._verdict import (
@@ -477,7 +478,8 @@ class ValueExercise(Exercise):
 def model_summary(model: Any) -> list[dict[str, Any]]:
     """A Keras model as plain data, one dict per layer (the input layer left out).
 
-    Keys: ``type`` (class name), ``output_shape`` (list, batch axis as None),
+    Keys: ``type`` (class name; a wrapper's with its layer's, such as
+    ``"TimeDistributed(Conv2D)"``), ``output_shape`` (list, batch axis as None),
     ``params`` (int) and ``activation`` (name or None). JSON-safe, so a grader
     can get it from a student's process without unpickling anything.
 
@@ -496,10 +498,13 @@ def model_summary(model: Any) -> list[dict[str, Any]]:
             shape = list(layer.output.shape)
         except (AttributeError, ValueError):  # a layer never called on a tensor
             shape = None
-        activation = getattr(layer, "activation", None)
+        kind = layer_type(layer)
+        # a wrapper (TimeDistributed...) is named with its layer, whose activation counts
+        inner = layer.layer if "(" in kind else layer
+        activation = getattr(inner, "activation", None)
         rows.append(
             {
-                "type": type(layer).__name__,
+                "type": kind,
                 "output_shape": None
                 if shape is None
                 else [None if d is None else int(d) for d in shape],

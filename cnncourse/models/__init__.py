@@ -31,12 +31,16 @@ builder                    what it is
 :func:`fcn`, :func:`unet`  semantic segmentation: a class per pixel
 :func:`box_regressor`      one object: a class and a box
 :func:`grid_detector`      YOLO-v1-style detection, one box per cell
+:func:`frame_average`      video: a per-frame CNN whose answers are averaged over the frames
+:func:`cnn_rnn`            video: a per-frame CNN (``TimeDistributed``) feeding a GRU or LSTM
+:func:`conv3d_net`         video: 3-D convolutions over time, height and width
+:func:`conv1d_net`         1-D signals: ``Conv1D`` along time
 =========================  ==============================================================
 
 The modules of this package, bottom up: ``_checks`` (the argument checks and small
 helpers they all share), ``blocks``, ``course``, ``mini``, ``historic``, ``modern``,
-``census`` (the famous architectures counted) and ``structured`` (segmentation and
-detection).
+``census`` (the famous architectures counted), ``structured`` (segmentation and
+detection) and ``temporal`` (video and 1-D sequences).
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ from .modern import (
     vgg16,
 )
 from .structured import FCN_MODES, box_regressor, fcn, grid_detector, unet
+from .temporal import cnn_rnn, conv1d_net, conv3d_net, frame_average
 
 __all__ = [
     "BN_MOMENTUM",
@@ -77,6 +82,9 @@ __all__ = [
     "VGG16_BLOCKS",
     "alexnet",
     "box_regressor",
+    "cnn_rnn",
+    "conv1d_net",
+    "conv3d_net",
     "count_without_weights",
     "dense_block",
     "densenet121",
@@ -84,6 +92,7 @@ __all__ = [
     "digits_cnn",
     "famous_architectures",
     "fcn",
+    "frame_average",
     "googlenet",
     "grid_detector",
     "inception_block",

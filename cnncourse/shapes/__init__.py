@@ -7,7 +7,8 @@ Three files, one job each:
   formulas built on it (:func:`conv_output_size`, :func:`same_padding`,
   :func:`resolve_padding`); every other module of the package calls it;
 - :mod:`cnncourse.shapes.params`: :func:`conv_params` and :func:`conv_macs` (and their
-  depthwise-separable twins), :func:`receptive_field` and :func:`receptive_field_steps`;
+  depthwise-separable twins), :func:`rnn_params`, :func:`receptive_field` and
+  :func:`receptive_field_steps`;
 - :mod:`cnncourse.shapes.table`: :func:`shape_table`, per-layer table of a Keras model
   (the only part that imports Keras, when called).
 
@@ -35,19 +36,22 @@ from .geometry import (
     standardize_padding,
 )
 from .params import (
+    RNN_CELLS,
     conv_macs,
     conv_params,
     receptive_field,
     receptive_field_steps,
     receptive_fields,
+    rnn_params,
     separable_macs,
     separable_params,
 )
-from .table import ShapeTable, shape_table
+from .table import ShapeTable, layer_type, shape_table
 
 __all__ = [
     "KERAS_PADDING_MODES",
     "PADDING_MODES",
+    "RNN_CELLS",
     "KernelTooLargeError",
     "ConvGeometry",
     "ShapeTable",
@@ -55,10 +59,12 @@ __all__ = [
     "conv_macs",
     "conv_output_size",
     "conv_params",
+    "layer_type",
     "receptive_field",
     "receptive_field_steps",
     "receptive_fields",
     "resolve_padding",
+    "rnn_params",
     "same_padding",
     "separable_macs",
     "separable_params",

@@ -1,5 +1,5 @@
-"""Counting: parameters and multiply-adds of a convolution (standard or depthwise-separable)
-and receptive fields through a stack of layers."""
+"""Counting: parameters and multiply-adds of a convolution (standard or depthwise-separable),
+parameters of a recurrent layer, and receptive fields through a stack of layers."""
 
 from __future__ import annotations
 
@@ -10,14 +10,23 @@ from .. import _validate
 from .geometry import same_padding
 
 __all__ = [
+    "RNN_CELLS",
     "conv_macs",
     "conv_params",
     "receptive_field",
     "receptive_field_steps",
     "receptive_fields",
+    "rnn_params",
     "separable_macs",
     "separable_params",
 ]
+
+#: The recurrent layers :func:`rnn_params` counts: Keras's ``GRU``, ``LSTM`` and
+#: ``SimpleRNN``.
+RNN_CELLS = ("gru", "lstm", "simple")
+
+#: Weight matrices (gates and candidate) per recurrent cell, and biases per unit.
+_GATES = {"simple": (1, 1), "lstm": (4, 4), "gru": (3, 6)}
 
 Size = int | tuple[int, ...]
 
@@ -153,6 +162,45 @@ def separable_macs(kernel_size: Size, in_channels: int, filters: int, output_siz
     c = _validate.integer("in_channels", in_channels, minimum=1)
     k = _validate.integer("filters", filters, minimum=1)
     return _positions(output_size) * (_kernel_area(kernel_size) * c + c * k)
+
+
+def rnn_params(input_size: int, units: int, cell: str = "gru") -> int:
+    """Number of trainable parameters of a Keras recurrent layer.
+
+    Each of the cell's ``g`` gates (and its candidate state) has an input kernel of
+    ``input_size x units``, a recurrent kernel of ``units x units`` and a bias per unit:
+
+    - ``"simple"`` (``SimpleRNN``): ``g = 1``, so ``units * (input_size + units + 1)``;
+    - ``"lstm"``: input, forget and output gates and the candidate, ``g = 4``:
+      ``4 * units * (input_size + units + 1)``;
+    - ``"gru"``: update and reset gates and the candidate, ``g = 3``, and Keras's default
+      ``reset_after=True`` gives a second bias for the recurrent kernel:
+      ``3 * units * (input_size + units + 2)``.
+
+    The input kernel is what grows with the input: a recurrent layer reading raw frames
+    has ``g * units`` weights *per pixel value*.
+
+    Parameters
+    ----------
+    input_size : int
+        Numbers per time step (a flattened frame: height x width x channels).
+    units : int
+        Size of the state.
+    cell : {"gru", "lstm", "simple"}, default="gru"
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> rnn_params(32, 16, "simple"), rnn_params(32, 16, "lstm"), rnn_params(32, 16, "gru")
+    (784, 3136, 2400)
+    """
+    n_in = _validate.integer("input_size", input_size, minimum=1)
+    n = _validate.integer("units", units, minimum=1)
+    gates, biases = _GATES[_validate.one_of("cell", cell, RNN_CELLS)]
+    return gates * n * (n_in + n) + biases * n
 
 
 def _layer_spec(index: int, layer: Any) -> tuple[int, int, int, int]:

@@ -12,7 +12,31 @@ from typing import Any
 
 from .. import _validate
 
-__all__ = ["ShapeTable", "shape_table"]
+__all__ = ["ShapeTable", "layer_type", "shape_table"]
+
+
+def layer_type(layer: Any) -> str:
+    """The class name of a Keras layer, and of the layer a wrapper applies.
+
+    ``TimeDistributed(Conv2D(...))`` is ``"TimeDistributed(Conv2D)"``, not only
+    ``"TimeDistributed"``: shape tables and the model exercises tell the wrapped layers
+    apart by it.
+
+    Examples
+    --------
+    >>> import keras
+    >>> layer_type(keras.layers.Dense(2))
+    'Dense'
+    >>> layer_type(keras.layers.TimeDistributed(keras.layers.Conv2D(4, 3)))
+    'TimeDistributed(Conv2D)'
+    """
+    import keras
+
+    inner = getattr(layer, "layer", None)
+    name = type(layer).__name__
+    if isinstance(inner, keras.layers.Layer):
+        return f"{name}({layer_type(inner)})"
+    return name
 
 
 class ShapeTable:
@@ -265,7 +289,7 @@ def shape_table(model: Any) -> ShapeTable:
         rows.append(
             {
                 "name": layer.name,
-                "type": type(layer).__name__,
+                "type": layer_type(layer),
                 "output_shape": shape,
                 "params": int(layer.count_params()),
                 "receptive_field": field,
