@@ -57,6 +57,7 @@ _SUBMODULES = (
     "recipes",
     "shapes",
     "train",
+    "transfer",
 )
 
 __all__ = ["__version__", *_SUBMODULES]
@@ -83,6 +84,7 @@ if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
         recipes,
         shapes,
         train,
+        transfer,
     )
 
 

@@ -39,7 +39,9 @@ def test_importing_the_module_imports_no_heavy_library():
     assert result.stdout.strip() == "[]"
 
 
-PUBLIC_MODULES = ("photos", "handwritten", "synthetic", "multi_object", "batches", "keras_datasets")
+PUBLIC_MODULES = (
+    "photos", "handwritten", "synthetic", "multi_object", "batches", "keras_datasets", "transforms",
+)  # fmt: skip
 
 
 def test_the_package_exports_the_union_of_its_modules_public_names():

@@ -14,6 +14,8 @@
   object (:mod:`~cnncourse.data.multi_object`).
 * :class:`SceneBatches` -- fresh scenes batch by batch for ``model.fit``, a
   ``keras.utils.PyDataset`` (:mod:`~cnncourse.data.batches`).
+* :func:`jitter` -- every image of a set randomly rotated, scaled and shifted on a larger
+  canvas, from a seed (:mod:`~cnncourse.data.transforms`).
 * :func:`mnist`, :func:`fashion_mnist`, :func:`cifar10` -- the classic Keras datasets
   through ``keras.datasets``; without a network they raise
   :class:`DatasetUnavailableError`, whose message points to the offline alternatives
@@ -41,6 +43,7 @@ from .keras_datasets import DatasetUnavailableError, cifar10, fashion_mnist, mni
 from .multi_object import Scenes, scenes
 from .photos import SAMPLE_IMAGES, sample_image
 from .synthetic import BAR_LAYOUTS, SHAPE_CLASSES, Shapes, bars, shapes
+from .transforms import jitter
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
     from .batches import SCENE_TARGETS, SceneBatches
@@ -59,6 +62,7 @@ __all__ = [
     "cifar10",
     "digits",
     "fashion_mnist",
+    "jitter",
     "mnist",
     "sample_image",
     "scenes",
