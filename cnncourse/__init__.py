@@ -63,6 +63,7 @@ _SUBMODULES = (
     "shapes",
     "train",
     "transforms",
+    "transfer",
 )
 
 __all__ = ["__version__", *_SUBMODULES]
@@ -91,6 +92,7 @@ if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
         recipes,
         shapes,
         train,
+        transfer,
         transforms,
     )
 

@@ -49,6 +49,7 @@ PUBLIC_MODULES = (
     "batches",
     "keras_datasets",
     "medical",
+    "transforms",
 )
 
 

@@ -20,6 +20,8 @@
   wiggle) at a random time (:mod:`~cnncourse.data.sequences`).
 * :class:`SceneBatches` -- fresh scenes batch by batch for ``model.fit``, a
   ``keras.utils.PyDataset`` (:mod:`~cnncourse.data.batches`).
+* :func:`jitter` -- every image of a set randomly rotated, scaled and shifted on a larger
+  canvas, from a seed (:mod:`~cnncourse.data.transforms`).
 * :func:`mnist`, :func:`fashion_mnist`, :func:`cifar10` -- the classic Keras datasets
   through ``keras.datasets``; without a network they raise
   :class:`DatasetUnavailableError`, whose message points to the offline alternatives
@@ -49,6 +51,7 @@ from .multi_object import Scenes, scenes
 from .photos import SAMPLE_IMAGES, sample_image
 from .sequences import EVENT_LENGTH, SIGNAL_CLASSES, Signals, event_templates, signals
 from .synthetic import BAR_LAYOUTS, SHAPE_CLASSES, Shapes, bars, shapes
+from .transforms import jitter
 from .video import MOTION_CLASSES, MOTION_STEPS, Clips, moving_shapes
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
@@ -78,6 +81,7 @@ __all__ = [
     "digits",
     "event_templates",
     "fashion_mnist",
+    "jitter",
     "mnist",
     "moving_shapes",
     "sample_image",
