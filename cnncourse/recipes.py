@@ -3,7 +3,8 @@ recipe, tuned and timed once (``benchmarks/``) and passed on as they are.
 
 A recipe is a plain dict; its parts go to :mod:`cnncourse.data`, to a builder of
 :mod:`cnncourse.models` and to :func:`cnncourse.train.fit`. The losses of the structured
-outputs come from :mod:`cnncourse.detection`, so this module sits above both.
+outputs come from :mod:`cnncourse.detection` and :mod:`cnncourse.train`, so this module sits
+above them.
 
 Examples
 --------
@@ -19,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from .detection import BoxIoULoss, GridDetectionLoss
+from .train import PixelCrossentropy
 
 __all__ = ["BOX_RECIPE", "DETECTOR_RECIPE", "DIGITS_RECIPE", "SEGMENTATION_RECIPE"]
 
@@ -83,7 +85,7 @@ SEGMENTATION_RECIPE: dict[str, Any] = {
         "optimizer": "adam",
         "learning_rate": 3e-3,
         "schedule": "cosine",
-        "loss": "sparse_categorical_crossentropy",
+        "loss": PixelCrossentropy(),  # Keras's sparse cross-entropy, per pixel, every backend
     },
 }
 
