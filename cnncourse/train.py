@@ -292,10 +292,11 @@ def fit(
     ----------
     model : keras.Model
     x, y : arrays (or a ``keras.utils.PyDataset`` / dataset in ``x`` and ``y=None``)
+    batch_size : int or None, default=32
+        Ignored for a ``keras.utils.PyDataset``, which makes its own batches.
     validation_data : tuple (x_val, y_val), optional
         Evaluated after each epoch: ``val_loss``, ``val_accuracy``...
     epochs : int, default=10
-    batch_size : int or None, default=32
     verbose : {"auto", "compact", 0, 1, 2}, default="auto"
         ``"auto"``/``1``: Keras's progress bar; ``2``: one Keras line per epoch;
         ``0``: silent; ``"compact"``: one short line per epoch such as
@@ -376,6 +377,8 @@ def fit(
             metrics = _default_metrics(loss)
         model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
 
+    if isinstance(x, keras.utils.PyDataset):
+        batch_size = None  # the dataset makes its own batches
     callbacks = list(callbacks or [])
     timer = CompactProgress(print_fn=print if verbose == "compact" else _silent)
     callbacks.append(timer)

@@ -4,7 +4,10 @@ and for the notebook kernels nbval starts (they inherit this environment)."""
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from cnncourse._startup import prepare_environment  # noqa: E402
+
+prepare_environment()  # what `import cnncourse` sets, before the notebooks' kernels start
 
 if os.environ.get("KERAS_BACKEND") == "jax":
     # Many tests compare Keras in float64 with NumPy at rtol 1e-10 or tighter. JAX has

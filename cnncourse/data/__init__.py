@@ -12,8 +12,11 @@
 * :func:`scenes` -- synthetic colour images of several non-overlapping circles, squares
   and triangles each, with per-pixel class and instance masks and a box and label per
   object (:mod:`~cnncourse.data.multi_object`).
-* :class:`SceneBatches` -- fresh scenes batch by batch for ``model.fit``, a
-  ``keras.utils.PyDataset`` (:mod:`~cnncourse.data.batches`).
+* :func:`shift_and_rotate` -- random shifts and small rotations of a batch of images,
+  in NumPy, through :func:`warp` (:mod:`~cnncourse.data.augment`).
+* :class:`SceneBatches` -- fresh scenes batch by batch for ``model.fit``, and
+  :class:`AugmentedBatches` -- a labelled set shifted and rotated afresh every epoch,
+  outside the model: ``keras.utils.PyDataset`` classes (:mod:`~cnncourse.data.batches`).
 * :func:`mnist`, :func:`fashion_mnist`, :func:`cifar10` -- the classic Keras datasets
   through ``keras.datasets``; without a network they raise
   :class:`DatasetUnavailableError`, whose message points to the offline alternatives
@@ -21,7 +24,7 @@
 
 Heavy libraries (scikit-image, scikit-learn, Keras) are imported only when needed:
 inside the functions that use them, and :mod:`~cnncourse.data.batches` (which imports
-Keras) on the first use of ``SceneBatches`` or ``SCENE_TARGETS``. So ``import
+Keras) on the first use of ``SceneBatches``, ``AugmentedBatches`` or ``SCENE_TARGETS``. So ``import
 cnncourse.data`` stays fast.
 
 Examples
@@ -36,6 +39,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .augment import shift_and_rotate, warp
 from .handwritten import Split, digits
 from .keras_datasets import DatasetUnavailableError, cifar10, fashion_mnist, mnist
 from .multi_object import Scenes, scenes
@@ -43,13 +47,14 @@ from .photos import SAMPLE_IMAGES, sample_image
 from .synthetic import BAR_LAYOUTS, SHAPE_CLASSES, Shapes, bars, shapes
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
-    from .batches import SCENE_TARGETS, SceneBatches
+    from .batches import SCENE_TARGETS, AugmentedBatches, SceneBatches
 
 __all__ = [
     "BAR_LAYOUTS",
     "SAMPLE_IMAGES",
     "SCENE_TARGETS",
     "SHAPE_CLASSES",
+    "AugmentedBatches",
     "DatasetUnavailableError",
     "SceneBatches",
     "Scenes",
@@ -63,10 +68,12 @@ __all__ = [
     "sample_image",
     "scenes",
     "shapes",
+    "shift_and_rotate",
+    "warp",
 ]
 
 # Names whose module imports Keras: loaded on first access.
-_LAZY = {"SCENE_TARGETS": "batches", "SceneBatches": "batches"}
+_LAZY = {"SCENE_TARGETS": "batches", "AugmentedBatches": "batches", "SceneBatches": "batches"}
 
 
 def __getattr__(name: str) -> Any:
