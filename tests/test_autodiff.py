@@ -10,6 +10,17 @@ from cnncourse import autodiff, ops, pooling
 from cnncourse import backprop as bp
 
 TOL = 1e-7  # float64 throughout: the backend and NumPy agree to round-off
+BACKEND = keras.backend.backend()
+# Keras 3.15's sparse_categorical_crossentropy on PyTorch loses float64 precision (the loss of
+# float64 logits is off by about 1e-7, its gradient by 1e-8), so a gradient through it agrees
+# with ours to 3e-6 there; test_kerass_torch_cross_entropy_is_not_float64 below fails once Keras
+# fixes it, and then this can go.
+LOSS_TOL = 1e-5 if BACKEND == "torch" else 1e-6
+# Keras 3.15's average_pool on PyTorch counts the padded zeros when "same" pads one side more
+# than the other (a 3-pool of stride 2 on a width of 6), unlike TensorFlow, JAX and
+# AveragePooling2D's documentation; test_kerass_torch_average_pool_counts_one_sided_padding
+# fails once it is fixed, and then the case can come back.
+TORCH_ONE_SIDED_POOL = ((1, 7, 6, 2), 3, 2, "same")
 
 
 def _rng(seed=0):
@@ -94,6 +105,9 @@ def test_pooling_backward_matches_the_backends_autodiff(x_shape, pool, stride, p
         (bp.max_pool2d_backward, pooling.max_pool2d, keras.ops.max_pool),
         (bp.avg_pool2d_backward, pooling.avg_pool2d, keras.ops.average_pool),
     ):
+        if BACKEND == "torch" and forward is pooling.avg_pool2d:
+            if (x_shape, pool, stride, padding) == TORCH_ONE_SIDED_POOL:
+                continue
         dout = rng.normal(size=forward(x, pool, stride, padding).shape)
 
         def fn(v, keras_pool=keras_pool, dout=dout):
@@ -153,4 +167,25 @@ def test_tiny_cnn_gradients_match_the_backends_autodiff():
     assert loss == pytest.approx(float(keras.ops.convert_to_numpy(fn(*weights))), rel=1e-6)
     expected = autodiff.gradient(fn, *weights)
     for name, keras_grad in zip(names, expected, strict=True):
-        assert bp.rel_error(grads[name], keras_grad) < 1e-6, name
+        assert bp.rel_error(grads[name], keras_grad) < LOSS_TOL, name
+
+
+@pytest.mark.skipif(BACKEND != "torch", reason="a Keras bug on PyTorch only")
+def test_kerass_torch_cross_entropy_is_not_float64():
+    """Fails once Keras computes the cross-entropy of float64 logits in float64 on PyTorch."""
+    logits, labels = _rng().normal(size=(5, 4)) * 4, np.array([0, 3, 1, 1, 2])
+    loss, _ = bp.softmax_cross_entropy(logits, labels)
+    keras_loss = keras.ops.mean(
+        keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+    )
+    assert abs(loss - float(keras.ops.convert_to_numpy(keras_loss))) > 1e-12
+
+
+@pytest.mark.skipif(BACKEND != "torch", reason="a Keras bug on PyTorch only")
+def test_kerass_torch_average_pool_counts_one_sided_padding():
+    """Fails once Keras's average_pool on PyTorch leaves one-sided "same" padding out."""
+    x_shape, pool, stride, padding = TORCH_ONE_SIDED_POOL
+    x = _rng().normal(size=x_shape)
+    theirs = keras.ops.average_pool(x, pool, strides=stride, padding=padding)
+    ours = pooling.avg_pool2d(x, pool, stride, padding)
+    assert not np.allclose(ours, keras.ops.convert_to_numpy(theirs))
