@@ -5,7 +5,7 @@ the generated quiz's answers are Keras's own parameter counts."""
 import numpy as np
 import pytest
 
-from cnncourse import transfer
+from cnncourse import train, transfer
 from cnncourse.exercises import ERROR, FAILED, NOT_DONE, PASSED, for_lesson
 from cnncourse.exercises import lesson09 as l9
 
@@ -128,7 +128,7 @@ def test_a_student_answer_using_its_own_base_passes_and_leaves_the_base_untouche
         head = transfer.logistic_head(features, y_train)
         model = transfer.freeze(transfer.with_head(transfer.copy_model(base), head), train_top=3)
         transfer.fit_steps(model, x_train, y_train, steps=30, learning_rate=1e-4)
-        return transfer.train.predict(model, x_test).argmax(-1)
+        return train.predict(model, x_test).argmax(-1)
 
     assert l9.fine_tune_and_predict.grade(fine_tune_and_predict, seed=11).status == PASSED
     assert all(np.array_equal(a, b) for a, b in zip(before, base.get_weights(), strict=True))

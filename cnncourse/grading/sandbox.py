@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .._startup import BACKEND_ENVIRONMENT
 from . import cgroups, codec, isolation
 from .protocol import (
     CASES_FILE,
@@ -145,6 +146,10 @@ def _environment(home: str, tmp: str, keras_home: str | None) -> dict[str, str]:
         TMP=tmp,
     )
     env.setdefault("LANG", "C.UTF-8")
+    # what importing cnncourse sets (OMP_WAIT_POLICY: no spinning threads): set from the
+    # start, so that a cold run sees the environment a run forked from the warm server sees
+    for key, value in BACKEND_ENVIRONMENT.items():
+        env.setdefault(key, value)
     if keras_home:
         env["KERAS_HOME"] = keras_home
     elif "KERAS_HOME" in os.environ:

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import nbformat
 
-from cnncourse.exercises import for_lesson
+from cnncourse.exercises import for_lesson, lesson01
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "01_images.ipynb"
 FULL = sum(e.points for e in for_lesson(1))  # lesson 1's points
+FORMATS_POINTS = sum(e.points for e in for_lesson(1) if e.id in lesson01.FORMATS_QUESTIONS)
 #: Every crafted student, in the order build_class writes them.
 STUDENTS = (
     "correct",
@@ -178,10 +179,15 @@ def build_class(folder: str | Path, out_dir: str | Path) -> dict[str, Expect]:
     add_cell(nb, "import sys\nsys.exit()")
 
     # the import cell raises at its first line: nothing is imported, not even check; the
-    # exercises whose code or answers use those names get nothing (3 points stand alone)
+    # exercises whose code or answers use those names get nothing (3 points stand alone),
+    # but the image-formats section imports its own questions and keeps its points
     nb = new(
         "exception_at_import",
-        Expect(3, {"rgb_to_grayscale": "NameError"}, cell_errors=("ModuleNotFoundError",)),
+        Expect(
+            3 + FORMATS_POINTS,
+            {"rgb_to_grayscale": "NameError"},
+            cell_errors=("ModuleNotFoundError",),
+        ),
     )
     cell = cell_with(nb, "env.setup")
     cell.source = "import this_module_does_not_exist\n" + cell.source
