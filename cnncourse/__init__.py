@@ -10,13 +10,16 @@ imports TensorFlow or Keras; the first Keras call does::
 from __future__ import annotations
 
 import importlib
-import os
 from typing import TYPE_CHECKING
 
-# Keep TensorFlow's C++ start-up chatter (oneDNN, CPU features) out of the lessons: the
-# level is only a default (set TF_CPP_MIN_LOG_LEVEL yourself to see it again); the lines it
-# cannot silence are filtered by cnncourse._startup when a submodule first imports Keras.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from ._startup import prepare_environment
+
+# Before any backend loads: keep TensorFlow's C++ start-up chatter (oneDNN, CPU features)
+# out of the lessons, and PyTorch's OpenMP threads from spinning on a busy machine (see
+# cnncourse._startup.BACKEND_ENVIRONMENT). Defaults only: a value the user set stays. The
+# lines TensorFlow prints regardless are filtered by cnncourse._startup when a submodule
+# first imports Keras.
+prepare_environment()
 
 # Submodules that never import Keras (NumPy only, or Keras only inside functions).
 _WITHOUT_KERAS = frozenset(
@@ -63,6 +66,7 @@ _SUBMODULES = (
     "shapes",
     "train",
     "transforms",
+    "transfer",
 )
 
 __all__ = ["__version__", *_SUBMODULES]
@@ -91,6 +95,7 @@ if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
         recipes,
         shapes,
         train,
+        transfer,
         transforms,
     )
 

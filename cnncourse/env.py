@@ -21,18 +21,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EnvInfo", "setup"]
+__all__ = ["EnvInfo", "devices", "setup"]
 
 
 @dataclass(frozen=True)
 class EnvInfo:
     """What :func:`setup` found: versions, backend, accelerators and the seed.
 
+    ``in_use`` is where the backend puts a new tensor ("CPU", or a GPU such as
+    ``"GPU cuda:0 (NVIDIA H100 80GB HBM3)"``); ``gpus`` the accelerators it can see.
+
     Examples
     --------
     >>> info = EnvInfo("3.11", "2.0", "3.5", "jax", "0.4", (), 0)
     >>> info.device
     'CPU (no GPU found)'
+    >>> EnvInfo("3.11", "2.0", "3.5", "torch", "2.1", ("NVIDIA A100",), 0,
+    ...         "GPU cuda:0 (NVIDIA A100)").device
+    'GPU cuda:0 (NVIDIA A100)'
     """
 
     python: str
@@ -42,10 +48,16 @@ class EnvInfo:
     backend_version: str
     gpus: tuple[str, ...]
     seed: int
+    in_use: str = "CPU"
 
     @property
     def device(self) -> str:
-        return f"GPU ({', '.join(self.gpus)})" if self.gpus else "CPU (no GPU found)"
+        """The device in use, and why it is the CPU when it is."""
+        if self.in_use != "CPU":
+            return self.in_use
+        if self.gpus:
+            return f"CPU (found but not used: {', '.join(self.gpus)})"
+        return "CPU (no GPU found)"
 
     def __str__(self) -> str:
         return (
@@ -59,25 +71,91 @@ def _quiet_backend_logs() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def _gpus(backend: str) -> tuple[str, ...]:
-    """Names of the accelerators the Keras backend will use (empty on CPU)."""
+# Where does the backend put a new tensor, and which accelerators does it see? One small
+# function per backend (each asks its own library), chosen by keras.backend.backend().
+
+
+def _tensorflow_devices() -> tuple[str, tuple[str, ...]]:
+    import keras
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    names = tuple(
+        tf.config.experimental.get_device_details(g).get("device_name") or g.name for g in gpus
+    )
+    where = keras.ops.convert_to_tensor(0.0).device  # ".../device:GPU:0"
+    kind, _, index = where.rpartition("device:")[2].partition(":")
+    if kind.upper() == "CPU":
+        return "CPU", names
+    name = names[int(index)] if index.isdigit() and int(index) < len(names) else ""
+    return f"{kind.upper()} {index}" + (f" ({name})" if name else ""), names
+
+
+def _jax_devices() -> tuple[str, tuple[str, ...]]:
+    import jax
+    import keras
+
+    names = tuple(
+        f"{d.platform.upper()} {d.device_kind}" for d in jax.devices() if d.platform != "cpu"
+    )
+    (device,) = keras.ops.convert_to_tensor(0.0).devices()
+    if device.platform == "cpu":
+        return "CPU", names
+    return f"{device.platform.upper()} {device.id} ({device.device_kind})", names
+
+
+def _torch_devices() -> tuple[str, tuple[str, ...]]:
+    import keras
+    import torch
+
+    names = tuple(torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count()))
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        names += ("Apple MPS",)
+    device = keras.ops.convert_to_tensor(0.0).device
+    if device.type == "cpu":
+        return "CPU", names
+    if device.type == "cuda":
+        return f"GPU {device} ({torch.cuda.get_device_name(device.index or 0)})", names
+    return f"GPU {device}", names
+
+
+_DEVICES = {
+    "tensorflow": _tensorflow_devices,
+    "jax": _jax_devices,
+    "torch": _torch_devices,
+}
+
+
+def devices() -> tuple[str, tuple[str, ...]]:
+    """The device the Keras backend computes on, and the accelerators it can see.
+
+    Asks the backend's own library where ``keras.ops.convert_to_tensor`` puts a new
+    tensor: ``"CPU"``, or a GPU by its name (``"GPU cuda:0 (NVIDIA H100 80GB HBM3)"`` on
+    PyTorch, ``"GPU 0 (NVIDIA ...)"`` on TensorFlow and JAX; a TPU on JAX). A broken
+    driver counts as no accelerator.
+
+    Returns
+    -------
+    (str, tuple of str)
+        The device in use; the names of the accelerators found (empty on a CPU-only
+        machine).
+
+    Examples
+    --------
+    >>> in_use, gpus = devices()
+    >>> in_use == "CPU" or in_use.split()[0] in ("GPU", "TPU")
+    True
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend not in _DEVICES:
+        return "CPU", ()
     try:
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            return tuple(d.name for d in tf.config.list_physical_devices("GPU"))
-        if backend == "jax":
-            import jax
-
-            return tuple(str(d) for d in jax.devices() if d.platform in ("gpu", "cuda", "rocm"))
-        if backend == "torch":
-            import torch
-
-            n = torch.cuda.device_count()
-            return tuple(torch.cuda.get_device_name(i) for i in range(n))
-    except Exception:  # noqa: BLE001 - a broken driver means: no GPU for us
-        return ()
-    return ()
+        return _DEVICES[backend]()
+    except Exception:  # noqa: BLE001 - a broken driver means: no accelerator for us
+        return "CPU", ()
 
 
 def setup(seed: int = 0, verbose: bool = True) -> EnvInfo:
@@ -88,7 +166,8 @@ def setup(seed: int = 0, verbose: bool = True) -> EnvInfo:
     seed : int
         Seed for Python's ``random``, NumPy and the Keras backend.
     verbose : bool
-        Print one line: Keras and backend versions, Python, NumPy, CPU or GPU.
+        Print one line: Keras and backend versions, Python, NumPy, the device in use
+        (see :func:`devices`).
 
     Returns
     -------
@@ -116,14 +195,16 @@ def setup(seed: int = 0, verbose: bool = True) -> EnvInfo:
     train.set_seed(seed)
 
     plot.use_style()
+    in_use, gpus = devices()
     info = EnvInfo(
         python=platform.python_version(),
         numpy=np.__version__,
         keras=keras.__version__,
         backend=backend,
         backend_version=backend_version,
-        gpus=_gpus(backend),
+        gpus=gpus,
         seed=seed,
+        in_use=in_use,
     )
     if verbose:
         print(info)

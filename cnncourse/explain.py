@@ -7,8 +7,9 @@ Two methods, each returning an array the size of the image (drawn by
   with a gray patch and measure how much the class probability drops. Works on
   every Keras backend (no gradients).
 * :func:`gradcam` (Selvaraju et al., 2017): weigh the last feature maps by the
-  gradient of the class probability. Needs gradients, so for now the TensorFlow
-  backend (``tf.GradientTape``); on another backend it warns and returns None.
+  gradient of the class probability. The gradient is the backend's own automatic
+  differentiation through :func:`cnncourse.autodiff.gradient`, so it too works on
+  every Keras backend.
 
 The helpers below (checking a model, a layer and an image, reading class scores)
 are shared with :mod:`cnncourse.plot`, whose model figures use them. Keras is
@@ -27,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -343,14 +343,14 @@ def occlusion_map(
 
 def gradcam(
     model: Any, image: Any, class_index: int | None = None, layer: Any = None
-) -> np.ndarray | None:
+) -> np.ndarray:
     """Grad-CAM (Selvaraju et al. 2017): where the last feature maps support a class.
 
     The gradient of the class probability with respect to the maps of ``layer`` is
     averaged over each map to weigh it; the weighted sum of the maps, through a ReLU,
-    is resized to the image and scaled to 0..1. Gradients need a backend: this runs
-    only on TensorFlow (``tf.GradientTape``); on another backend it warns and returns
-    None (use :func:`occlusion_map`, which works everywhere). It differentiates the
+    is resized to the image and scaled to 0..1. The gradient comes from
+    :func:`cnncourse.autodiff.gradient` (``tf.GradientTape``, ``jax.grad`` or
+    ``torch.autograd.grad``, whichever backend Keras runs on). It differentiates the
     softmax probability, not the logit, which can flatten the map of a very confident
     prediction.
 
@@ -366,7 +366,7 @@ def gradcam(
 
     Returns
     -------
-    ndarray of shape (H, W) with values in [0, 1], or None off TensorFlow
+    ndarray of shape (H, W), float64, with values in [0, 1]
 
     Examples
     --------
@@ -375,36 +375,36 @@ def gradcam(
     >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3),
     ...     keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
     >>> heat = explain.gradcam(model, np.random.rand(8, 8, 1))
-    >>> heat is None or heat.shape == (8, 8)
-    True
+    >>> heat.shape, bool(0 <= heat.min() and heat.max() <= 1)
+    ((8, 8), True)
     """
     import keras
 
+    from . import autodiff
+
     model = check_model(model)
     batch = batch_of_one(model, image)
-    if keras.backend.backend() != "tensorflow":
-        warnings.warn(
-            f"gradcam needs the TensorFlow backend for gradients; this is "
-            f"{keras.backend.backend()!r}: returning None (occlusion_map works on any backend)",
-            stacklevel=2,
-        )
-        return None
-    import tensorflow as tf
-
     model_in = model_input(model, batch)
     target = last_map_layer(model) if layer is None else find_layer(model, layer)
     if output_rank(target) != 4:
         raise ValueError(f"layer {target.name!r} has no (H, W, C) feature maps")
-    probe = keras.Model(model_in, [target.output, model.outputs[0]])
-    x = tf.convert_to_tensor(batch)
-    with tf.GradientTape() as tape:
-        maps, outputs = probe(x, training=False)
-        outputs = tf.reshape(outputs, (1, -1))
-        class_index = check_class_index(class_index, outputs.numpy())
-        score = class_scores(outputs, class_index)
-    grads = tape.gradient(score, maps)
-    weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
-    cam = tf.nn.relu(tf.reduce_sum(weights * maps, axis=-1))[0].numpy().astype(np.float64)
+    maps_out = target.output
+    # probe: image -> (maps, outputs); head: (image, maps) -> outputs, running every layer
+    # but `target` (whose maps it is given), so that it is a function of the maps to
+    # differentiate, whatever else (skip connections) the image feeds
+    probe = keras.Model(model_in, [maps_out, model.outputs[0]])
+    head = keras.Model([model_in, maps_out], model.outputs[0])
+    maps, outputs = (keras.ops.convert_to_numpy(t) for t in probe(batch, training=False))
+    class_index = check_class_index(class_index, np.reshape(outputs, (1, -1)))
+
+    def score(x: Any, m: Any) -> Any:
+        out = keras.ops.reshape(head([x, m], training=False), (1, -1))
+        return class_scores(out, class_index)
+
+    # the backend's own gradient (TensorFlow, JAX or PyTorch), in float32 as the model
+    _, grads = autodiff.gradient(score, batch, maps.astype(np.float32))
+    weights = grads.astype(np.float64).mean(axis=(1, 2), keepdims=True)
+    cam = np.maximum((weights * maps).sum(axis=-1), 0.0)[0]
     from skimage.transform import resize
 
     cam = resize(cam, batch.shape[1:3], order=1, mode="edge", anti_aliasing=False)

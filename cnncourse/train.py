@@ -30,6 +30,7 @@ __all__ = [
     "VERBOSE",
     "CompactProgress",
     "Evaluation",
+    "PixelCrossentropy",
     "evaluate",
     "fit",
     "predict",
@@ -159,12 +160,85 @@ def _output_activation(model: Any) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _default_loss(model: Any, y: Any) -> str:
+# ---------------------------------------------------------------------------
+# losses
+# ---------------------------------------------------------------------------
+
+
+@keras.saving.register_keras_serializable(package="cnncourse")
+class PixelCrossentropy(keras.losses.Loss):
+    """Sparse categorical cross-entropy for a class per pixel, on every Keras backend.
+
+    The same numbers as ``keras.losses.SparseCategoricalCrossentropy`` (one loss per
+    pixel, averaged by Keras over the pixels and the batch), computed on the labels
+    flattened to ``(-1,)`` and the probabilities to ``(-1, K)``, then reshaped back.
+    Why: on the PyTorch backend Keras's own loss crashes in training for per-pixel
+    labels (``RuntimeError: grad_input must be contiguous``): Keras moves the class axis
+    with ``movedim`` before ``torch.nn.functional.nll_loss``, and the backward pass of
+    PyTorch's 2-D ``nll_loss`` on the CPU rejects the non-contiguous gradient (a PyTorch
+    bug). Flat, the loss never takes that path. ``tests/test_train.py`` checks on
+    PyTorch that Keras's loss still crashes: once it no longer does, this class can go
+    and the string ``"sparse_categorical_crossentropy"`` take its place.
+
+    :func:`fit` uses it for a model whose softmax output has more axes than (N, K); the
+    segmentation recipe names it.
+
+    Parameters
+    ----------
+    from_logits : bool, default=False
+        True when ``y_pred`` holds logits rather than probabilities.
+    name : str, default="pixel_crossentropy"
+    **kwargs
+        Passed on to ``keras.losses.Loss`` (e.g. ``reduction``).
+
+    Examples
+    --------
+    >>> y_true = np.array([[[0, 1], [2, 1]]])                 # (1, 2, 2) class masks
+    >>> y_pred = np.full((1, 2, 2, 3), 1 / 3)                 # (1, 2, 2, 3) probabilities
+    >>> round(float(PixelCrossentropy()(y_true, y_pred)), 4)  # ln 3
+    1.0986
+    """
+
+    def __init__(
+        self, from_logits: bool = False, name: str = "pixel_crossentropy", **kwargs: Any
+    ) -> None:
+        super().__init__(name=name, **kwargs)
+        self.from_logits = _validate.one_of("from_logits", from_logits, (True, False))
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        y_pred = keras.ops.convert_to_tensor(y_pred)
+        shape = keras.ops.shape(y_pred)
+        losses = keras.losses.sparse_categorical_crossentropy(
+            keras.ops.reshape(y_true, (-1,)),
+            keras.ops.reshape(y_pred, (-1, shape[-1])),
+            from_logits=self.from_logits,
+        )
+        return keras.ops.reshape(losses, shape[:-1])
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(from_logits=self.from_logits)
+        return config
+
+
+def _output_rank(model: Any) -> int | None:
+    try:
+        return len(model.outputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _default_loss(model: Any, y: Any) -> Any:
     """The usual loss for the model's output layer and the labels' layout."""
     activation = _output_activation(model)
     one_hot = y is not None and np.ndim(y) == 2 and np.shape(y)[1] > 1
     if activation == "softmax":
-        return "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
+        if one_hot:
+            return "categorical_crossentropy"
+        rank = _output_rank(model)
+        return PixelCrossentropy() if rank is not None and rank > 2 else (
+            "sparse_categorical_crossentropy"
+        )
     if activation == "sigmoid":
         return "binary_crossentropy"
     if activation == "linear":
@@ -224,18 +298,20 @@ def fit(
     recompiles it with them (and starts a fresh optimizer). An uncompiled model is
     compiled with what you pass and these defaults:
     ``optimizer="adam"``; the loss that suits the output layer (softmax:
-    ``sparse_categorical_crossentropy`` for integer labels, ``categorical_crossentropy``
-    for one-hot ones; sigmoid: ``binary_crossentropy``; linear: mean squared error);
+    ``sparse_categorical_crossentropy`` for integer labels (:class:`PixelCrossentropy`
+    when the output has a class per pixel), ``categorical_crossentropy`` for one-hot
+    ones; sigmoid: ``binary_crossentropy``; linear: mean squared error);
     ``metrics=["accuracy"]`` for a cross-entropy, ``["mae"]`` otherwise.
 
     Parameters
     ----------
     model : keras.Model
     x, y : arrays (or a ``keras.utils.PyDataset`` / dataset in ``x`` and ``y=None``)
+    batch_size : int or None, default=32
+        Ignored for a ``keras.utils.PyDataset``, which makes its own batches.
     validation_data : tuple (x_val, y_val), optional
         Evaluated after each epoch: ``val_loss``, ``val_accuracy``...
     epochs : int, default=10
-    batch_size : int or None, default=32
     verbose : {"auto", "compact", 0, 1, 2}, default="auto"
         ``"auto"``/``1``: Keras's progress bar; ``2``: one Keras line per epoch;
         ``0``: silent; ``"compact"``: one short line per epoch such as
@@ -249,8 +325,9 @@ def fit(
     schedule : {None, "cosine"}, default=None
         ``"cosine"``: the learning rate falls from ``learning_rate`` to 0 along half a
         cosine over the whole training (``keras.optimizers.schedules.CosineDecay``),
-        large steps first, fine ones at the end. Needs array inputs and ``batch_size``
-        to count the steps.
+        large steps first, fine ones at the end. Counts the steps from array inputs
+        and ``batch_size``, from a ``keras.utils.PyDataset``'s length, or from
+        ``steps_per_epoch``.
     callbacks : list of keras callbacks, optional
     **kwargs
         Passed on to ``model.fit`` (``shuffle``, ``class_weight``,
@@ -315,6 +392,8 @@ def fit(
             metrics = _default_metrics(loss)
         model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
 
+    if isinstance(x, keras.utils.PyDataset):
+        batch_size = None  # the dataset makes its own batches
     _build_optimizer(model)
     callbacks = list(callbacks or [])
     timer = CompactProgress(print_fn=print if verbose == "compact" else _silent)
@@ -344,6 +423,8 @@ def _steps_per_epoch(x: Any, batch_size: int | None, kwargs: dict[str, Any]) -> 
     """Batches per epoch, for a learning-rate schedule over the whole training."""
     if kwargs.get("steps_per_epoch"):
         return int(kwargs["steps_per_epoch"])
+    if isinstance(x, keras.utils.PyDataset):
+        return len(x)  # its length counts batches, not images
     if batch_size is None or not hasattr(x, "__len__") or isinstance(x, dict):
         raise ValueError(
             "schedule='cosine' needs array inputs and a batch_size (to count the training "

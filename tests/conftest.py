@@ -4,7 +4,20 @@ and for the notebook kernels nbval starts (they inherit this environment)."""
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from cnncourse._startup import prepare_environment  # noqa: E402
+
+prepare_environment()  # what `import cnncourse` sets, before the notebooks' kernels start
+
+if os.environ.get("KERAS_BACKEND") == "jax":
+    # Many tests compare Keras in float64 with NumPy at rtol 1e-10 or tighter. JAX has
+    # 64-bit types off by default: a layer built with dtype="float64" would silently run
+    # in float32. Switch them on in this process only, before Keras is imported (not
+    # through the environment, so the notebook kernels nbval starts run as a student's
+    # do, with JAX's defaults).
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
 
 from pathlib import Path  # noqa: E402
 

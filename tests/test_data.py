@@ -49,6 +49,7 @@ PUBLIC_MODULES = (
     "batches",
     "keras_datasets",
     "medical",
+    "augment",
 )
 
 
@@ -547,3 +548,71 @@ def test_bars_reject_bad_arguments():
         data.bars(-1)
     with pytest.raises(ValueError, match="size must be >= 8"):
         data.bars(5, size=4)
+
+
+# ---------------------------------------------------------------------------
+# augmentation: warp, shift_and_rotate, AugmentedBatches
+# ---------------------------------------------------------------------------
+
+
+def test_warp_shifts_whole_pixels_exactly_and_fills_with_zero():
+    x = np.arange(1, 26, dtype=np.float32).reshape(1, 5, 5, 1)
+    moved = data.warp(x, [[1, -2]], [0.0])  # one down, two left
+    assert moved.dtype == np.float32
+    np.testing.assert_array_equal(moved[0, 1:, :3], x[0, :4, 2:])
+    assert (moved[0, 0] == 0).all() and (moved[0, :, 3:] == 0).all()
+
+
+def test_warp_turns_a_quarter_turn_like_rot90_and_half_pixels_average():
+    x = np.random.default_rng(0).random((2, 4, 4, 3))
+    turned = data.warp(x, np.zeros((2, 2)), np.full(2, np.pi / 2))
+    np.testing.assert_allclose(turned, np.rot90(x, k=1, axes=(1, 2)), atol=1e-12)
+    half = data.warp(x[:1], [[0, 0.5]], [0.0])[0]  # half a pixel right: neighbours average
+    np.testing.assert_allclose(half[:, 1:], (x[0, :, :-1] + x[0, :, 1:]) / 2, atol=1e-12)
+
+
+def test_shift_and_rotate_stays_within_its_limits_and_repeats_with_its_seed():
+    x = np.zeros((200, 21, 21, 1))
+    x[:, 10, 10] = 1.0  # one bright pixel in the centre: only the shift moves it
+    out = data.shift_and_rotate(x, shift=0.1, rotation=0.03, seed=3)
+    rows = (out[..., 0] * np.arange(21)[None, :, None]).sum(axis=(1, 2)) / out.sum(axis=(1, 2, 3))
+    moved = np.abs(rows - 10)
+    assert moved.max() <= 0.1 * 21 + 1e-9 and moved.max() > 1.5  # up to 2.1 pixels, and used
+    np.testing.assert_array_equal(out, data.shift_and_rotate(x, 0.1, 0.03, seed=3))
+    assert not np.array_equal(out, data.shift_and_rotate(x, 0.1, 0.03, seed=4))
+    assert (x[:, 10, 10] == 1).all()  # the input is not changed
+    for name, kwargs in [("shift", {"shift": 1.0}), ("rotation", {"rotation": -0.1})]:
+        with pytest.raises(ValueError, match=f"{name} must be in"):
+            data.shift_and_rotate(x, **kwargs)
+    with pytest.raises(ValueError, match=r"images must have shape \(N, H, W, C\)"):
+        data.shift_and_rotate(np.zeros((4, 4)))
+    with pytest.raises(ValueError, match=r"shifts must have shape \(1, 2\)"):
+        data.warp(np.zeros((1, 4, 4, 1)), np.zeros((2, 2)), np.zeros(1))
+
+
+def test_augmented_batches_serve_every_image_once_per_epoch_augmented_afresh():
+    (x, y), _ = digits(size=16)
+    x, y = x[:100], y[:100]
+    batches = data.AugmentedBatches(x, y, batch_size=32, shift=0.1, rotation=0.03, seed=0)
+    assert len(batches) == 4
+    first = [batches[i] for i in range(len(batches))]
+    assert [len(b[1]) for b in first] == [32, 32, 32, 4]
+    xs, ys = np.concatenate([b[0] for b in first]), np.concatenate([b[1] for b in first])
+    assert xs.dtype == x.dtype and sorted(ys.tolist()) == sorted(y.tolist())
+    batches.on_epoch_end()
+    again = np.concatenate([batches[i][0] for i in range(len(batches))])
+    assert not np.array_equal(xs, again)  # a new shuffle and new shifts
+    same_seed = data.AugmentedBatches(x, y, batch_size=32, shift=0.1, rotation=0.03, seed=0)
+    np.testing.assert_array_equal(same_seed[0][0], first[0][0])
+    plain = data.AugmentedBatches(x, y, batch_size=100)  # no augmentation: a shuffle only
+    served = plain[0][0]
+    assert not np.array_equal(served, x)
+    np.testing.assert_array_equal(
+        np.unique(served.reshape(100, -1), axis=0), np.unique(x.reshape(100, -1), axis=0)
+    )
+    with pytest.raises(IndexError):
+        batches[4]
+    with pytest.raises(ValueError, match="y must hold one label per image"):
+        data.AugmentedBatches(x, y[:5])
+    with pytest.raises(ValueError, match="shift must be in"):
+        data.AugmentedBatches(x, y, shift=2)

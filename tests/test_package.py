@@ -68,6 +68,34 @@ def test_env_setup_prints_backend_and_device_and_seeds_everything(capsys):
     assert np.array_equal(first, np.random.rand(3))
 
 
+def test_env_reports_the_device_the_backend_computes_on():
+    import keras
+
+    from cnncourse import env
+
+    in_use, gpus = env.devices()  # this backend's own function (CI runs each backend)
+    if not gpus:  # a CPU-only machine, as CI's
+        assert in_use == "CPU"
+    assert set(env._DEVICES) == {"tensorflow", "jax", "torch"}
+    info = env.setup(seed=0, verbose=False)
+    assert (info.in_use, info.gpus) == (in_use, gpus) and info.backend == keras.backend.backend()
+    found = env.EnvInfo("3.11", "2", "3", "jax", "0.4", ("GPU NVIDIA H100",), 0, "CPU")
+    assert found.device == "CPU (found but not used: GPU NVIDIA H100)"
+
+
+def test_env_setup_prints_a_gpu_in_use(monkeypatch, capsys):
+    import keras
+
+    from cnncourse import env
+
+    fake = {keras.backend.backend(): lambda: ("GPU cuda:0 (NVIDIA H100)", ("NVIDIA H100",))}
+    monkeypatch.setattr(env, "_DEVICES", fake)
+    assert env.setup(seed=0).in_use == "GPU cuda:0 (NVIDIA H100)"
+    assert "| GPU cuda:0 (NVIDIA H100) |" in capsys.readouterr().out
+    monkeypatch.setattr(env, "_DEVICES", {keras.backend.backend(): lambda: 1 / 0})
+    assert env.devices() == ("CPU", ())  # a broken driver: no accelerator
+
+
 def test_env_setup_rejects_a_negative_seed():
     from cnncourse import env
 

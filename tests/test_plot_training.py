@@ -10,6 +10,18 @@ import pytest
 
 from cnncourse import data, models, plot, train
 
+#: On PyTorch, every ``keras.ops.convert_to_numpy`` warns: Keras's torch backend calls
+#: ``np.array(tensor)``, and NumPy 2 warns that torch's ``Tensor.__array__`` takes no
+#: ``copy=`` argument. Not the course's doing, so the no-warnings test lets it through;
+#: test_keras_torch_to_numpy_still_warns fails once it is gone (then drop this).
+TORCH_ARRAY_WARNING = "__array__ implementation doesn't accept a copy keyword"
+
+
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="the PyTorch backend only")
+def test_keras_torch_to_numpy_still_warns():
+    with pytest.warns(DeprecationWarning, match=TORCH_ARRAY_WARNING):
+        keras.ops.convert_to_numpy(keras.ops.ones((2,)))
+
 
 @pytest.fixture(scope="module")
 def trained():
@@ -204,20 +216,19 @@ def test_activations_plots_five_functions_and_softmax():
 # --------------------------------------------------------------------------- explanations
 
 
-def test_explanation_off_tensorflow_keeps_the_occlusion_map_only(trained, monkeypatch):
+def test_explanation_draws_one_method_when_asked(trained):
     model, _, _, x, _ = trained
-    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
-    fig = plot.explanation(model, x[0])  # "both" quietly keeps the occlusion map only
-    assert len(image_axes(fig)) == 2 and "Grad-CAM needs the TensorFlow" in fig.get_suptitle()
+    fig = plot.explanation(model, x[0], method="gradcam")
+    assert len(image_axes(fig)) == 2 and fig.axes[1].get_title() == "Grad-CAM"
 
 
 def test_explanation_shows_the_image_and_its_maps(trained):
     model, _, _, x, _ = trained
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", TORCH_ARRAY_WARNING, DeprecationWarning)
         fig = plot.explanation(model, x[0], labels=[str(d) for d in range(10)])
-    expected = 3 if keras.backend.backend() == "tensorflow" else 2
-    assert len(image_axes(fig)) == expected
+    assert len(image_axes(fig)) == 3  # the image, occlusion and Grad-CAM, on every backend
     assert fig.axes[0].get_title().startswith("predicted ")
     occlusion = plot.explanation(model, x[0], method="occlusion")
     assert len(image_axes(occlusion)) == 2

@@ -18,8 +18,12 @@
   down or up, where no single frame tells the direction (:mod:`~cnncourse.data.video`).
 * :func:`signals` -- noisy 1-D signals holding one short event (a peak, a dip or a
   wiggle) at a random time (:mod:`~cnncourse.data.sequences`).
-* :class:`SceneBatches` -- fresh scenes batch by batch for ``model.fit``, a
-  ``keras.utils.PyDataset`` (:mod:`~cnncourse.data.batches`).
+* :func:`shift_and_rotate` -- random shifts and small rotations of a batch of images,
+  in NumPy, through :func:`warp`; :func:`jitter` -- every image of a set randomly
+  rotated, scaled and shifted on a larger canvas (:mod:`~cnncourse.data.augment`).
+* :class:`SceneBatches` -- fresh scenes batch by batch for ``model.fit``, and
+  :class:`AugmentedBatches` -- a labelled set shifted and rotated afresh every epoch,
+  outside the model: ``keras.utils.PyDataset`` classes (:mod:`~cnncourse.data.batches`).
 * :func:`mnist`, :func:`fashion_mnist`, :func:`cifar10` -- the classic Keras datasets
   through ``keras.datasets``; without a network they raise
   :class:`DatasetUnavailableError`, whose message points to the offline alternatives
@@ -27,7 +31,7 @@
 
 Heavy libraries (scikit-image, scikit-learn, Keras) are imported only when needed:
 inside the functions that use them, and :mod:`~cnncourse.data.batches` (which imports
-Keras) on the first use of ``SceneBatches`` or ``SCENE_TARGETS``. So ``import
+Keras) on the first use of ``SceneBatches``, ``AugmentedBatches`` or ``SCENE_TARGETS``. So ``import
 cnncourse.data`` stays fast.
 
 Examples
@@ -42,6 +46,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .augment import jitter, shift_and_rotate, warp
 from .handwritten import Split, digits
 from .keras_datasets import DatasetUnavailableError, cifar10, fashion_mnist, mnist
 from .medical import HOUNSFIELD, CTVolume, ct_phantom
@@ -52,7 +57,7 @@ from .synthetic import BAR_LAYOUTS, SHAPE_CLASSES, Shapes, bars, shapes
 from .video import MOTION_CLASSES, MOTION_STEPS, Clips, moving_shapes
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
-    from .batches import SCENE_TARGETS, SceneBatches
+    from .batches import SCENE_TARGETS, AugmentedBatches, SceneBatches
 
 __all__ = [
     "BAR_LAYOUTS",
@@ -66,6 +71,7 @@ __all__ = [
     "SCENE_TARGETS",
     "SHAPE_CLASSES",
     "SIGNAL_CLASSES",
+    "AugmentedBatches",
     "DatasetUnavailableError",
     "SceneBatches",
     "Scenes",
@@ -78,16 +84,19 @@ __all__ = [
     "digits",
     "event_templates",
     "fashion_mnist",
+    "jitter",
     "mnist",
     "moving_shapes",
     "sample_image",
     "scenes",
     "shapes",
     "signals",
+    "shift_and_rotate",
+    "warp",
 ]
 
 # Names whose module imports Keras: loaded on first access.
-_LAZY = {"SCENE_TARGETS": "batches", "SceneBatches": "batches"}
+_LAZY = {"SCENE_TARGETS": "batches", "AugmentedBatches": "batches", "SceneBatches": "batches"}
 
 
 def __getattr__(name: str) -> Any:

@@ -32,11 +32,11 @@ def explanation(
     labels: Sequence[str] | None = None,
     method: str = "both",
 ) -> plt.Figure:
-    """What the model looks at: the image, its occlusion map and (on TensorFlow) Grad-CAM.
+    """What the model looks at: the image, its occlusion map and its Grad-CAM map.
 
     Occlusion (:func:`occlusion_map`): red where hiding the region lowers the class's
     probability, blue where it raises it. Grad-CAM (:func:`gradcam`): bright where the
-    last feature maps push towards the class; left out with a note off TensorFlow.
+    last feature maps push towards the class. Both work on every Keras backend.
 
     Parameters
     ----------
@@ -64,8 +64,6 @@ def explanation(
     >>> len(fig.axes)  # the image, the occlusion map and its colorbar
     3
     """
-    import keras
-
     model = check_model(model)
     _validate.one_of("method", method, ("both", "occlusion", "gradcam"))
     batch = batch_of_one(model, image)
@@ -79,18 +77,8 @@ def explanation(
     if method in ("both", "occlusion"):
         drop = occlusion_map(model, batch, class_index, patch, stride)
         maps.append(("occlusion: probability drop", drop, DIVERGING))
-    note = ""
     if method in ("both", "gradcam"):
-        if keras.backend.backend() == "tensorflow":
-            heat = gradcam(model, batch, class_index)
-            maps.append(("Grad-CAM", heat, "inferno"))
-        else:
-            note = f" (Grad-CAM needs the TensorFlow backend; this is {keras.backend.backend()})"
-            if method == "gradcam":
-                raise ValueError(
-                    f"method='gradcam' needs the TensorFlow backend; this is "
-                    f"{keras.backend.backend()!r} (use method='occlusion')"
-                )
+        maps.append(("Grad-CAM", gradcam(model, batch, class_index), "inferno"))
     fig, axes = plt.subplots(1, 1 + len(maps), figsize=(3.2 * (1 + len(maps)) + 0.6, 3.4))
     axes = np.atleast_1d(axes)
     picture = batch[0]
@@ -120,7 +108,7 @@ def explanation(
         ax.set_title(title, fontsize=10)
         ax.set_axis_off()
     fig.suptitle(
-        f"what the model looks at for class {class_label(labels, class_index)}{note}",
+        f"what the model looks at for class {class_label(labels, class_index)}",
         fontweight="bold",
         fontsize=11,
     )
