@@ -5,7 +5,7 @@ the generated quiz's answers are Keras's own parameter counts."""
 import numpy as np
 import pytest
 
-from cnncourse import transfer
+from cnncourse import train, transfer
 from cnncourse.exercises import ERROR, FAILED, NOT_DONE, PASSED, for_lesson
 from cnncourse.exercises import lesson09 as l9
 
@@ -128,7 +128,7 @@ def test_a_student_answer_using_its_own_base_passes_and_leaves_the_base_untouche
         head = transfer.logistic_head(features, y_train)
         model = transfer.freeze(transfer.with_head(transfer.copy_model(base), head), train_top=3)
         transfer.fit_steps(model, x_train, y_train, steps=30, learning_rate=1e-4)
-        return transfer.train.predict(model, x_test).argmax(-1)
+        return train.predict(model, x_test).argmax(-1)
 
     assert l9.fine_tune_and_predict.grade(fine_tune_and_predict, seed=11).status == PASSED
     assert all(np.array_equal(a, b) for a, b in zip(before, base.get_weights(), strict=True))
@@ -155,6 +155,33 @@ def test_the_quiz_accepts_its_answers_and_rejects_a_count_with_batch_norm_traina
     )
     assert l9.freeze_question(3) == l9.freeze_question(3) != l9.freeze_question(4)
     assert "2x2 max pooling" in l9.freeze_text(q)
+
+
+@pytest.mark.parametrize("student", ["s1", "s2", "s3", "s4"])
+def test_a_students_own_freeze_numbers_are_answered_with_keras_counts(student):
+    """The answer of a handout's numbers (cnncourse handout) is Keras's counts of that network."""
+    q = l9.q_freeze_counts
+    numbers = q.variants.drawn(bytes(32), student, q.id)
+    trainable, frozen, fine_tuning = q.expected(numbers)
+    model = l9.freeze_model(numbers)
+    assert transfer.parameter_counts(model) == (trainable, frozen)
+    assert transfer.parameter_counts(transfer.freeze(model, train_top=2))[0] == fine_tuning
+    assert q.text(numbers) == l9.freeze_text(numbers)
+
+
+def test_the_freeze_quiz_reads_its_numbers_from_the_notebook():
+    from cnncourse.exercises import use_variants
+
+    drawn = {"channels": 3, "filters": [8, 24, 64], "side": 2, "classes": 5}
+    try:
+        use_variants("ann", {"q_freeze_counts": drawn})
+        assert l9.freeze_question() == drawn
+        assert l9.freeze_answers() == l9.q_freeze_counts.expected(drawn)
+        assert l9.q_freeze_counts.grade(l9.freeze_answers()).status == PASSED
+        assert "of 8, 24 and 64 filters, on 3-channel images" in l9.q_freeze_counts.text()
+    finally:
+        use_variants("", {})
+    assert l9.freeze_question() == dict(l9.q_freeze_counts.variants.visible)
 
 
 def test_the_choices_have_one_right_answer_each():
