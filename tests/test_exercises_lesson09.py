@@ -157,6 +157,33 @@ def test_the_quiz_accepts_its_answers_and_rejects_a_count_with_batch_norm_traina
     assert "2x2 max pooling" in l9.freeze_text(q)
 
 
+@pytest.mark.parametrize("student", ["s1", "s2", "s3", "s4"])
+def test_a_students_own_freeze_numbers_are_answered_with_keras_counts(student):
+    """The answer of a handout's numbers (cnncourse handout) is Keras's counts of that network."""
+    q = l9.q_freeze_counts
+    numbers = q.variants.drawn(bytes(32), student, q.id)
+    trainable, frozen, fine_tuning = q.expected(numbers)
+    model = l9.freeze_model(numbers)
+    assert transfer.parameter_counts(model) == (trainable, frozen)
+    assert transfer.parameter_counts(transfer.freeze(model, train_top=2))[0] == fine_tuning
+    assert q.text(numbers) == l9.freeze_text(numbers)
+
+
+def test_the_freeze_quiz_reads_its_numbers_from_the_notebook():
+    from cnncourse.exercises import use_variants
+
+    drawn = {"channels": 3, "filters": [8, 24, 64], "side": 2, "classes": 5}
+    try:
+        use_variants("ann", {"q_freeze_counts": drawn})
+        assert l9.freeze_question() == drawn
+        assert l9.freeze_answers() == l9.q_freeze_counts.expected(drawn)
+        assert l9.q_freeze_counts.grade(l9.freeze_answers()).status == PASSED
+        assert "of 8, 24 and 64 filters, on 3-channel images" in l9.q_freeze_counts.text()
+    finally:
+        use_variants("", {})
+    assert l9.freeze_question() == dict(l9.q_freeze_counts.variants.visible)
+
+
 def test_the_choices_have_one_right_answer_each():
     for exercise in (l9.q_lower_rate, l9.q_bn_frozen):
         assert exercise.grade("b").status == PASSED

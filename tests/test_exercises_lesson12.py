@@ -147,6 +147,51 @@ def test_the_variant_quiz_no_longer_asks_the_plain_conv_formula():
     assert len(lesson12.variant_params()) == len(lesson12.VARIANT_NAMES)
 
 
+def _keras_variant_params(setup):
+    """The six variants of the quiz built in Keras on ``setup``'s input, counted by Keras."""
+    import keras
+
+    from cnncourse import layers
+
+    k, f = setup["kernel_size"], setup["filters"]
+    built = [
+        keras.layers.Conv2D(f, k, dilation_rate=2),
+        keras.layers.SeparableConv2D(f, k),
+        keras.layers.DepthwiseConv2D(k),
+        keras.layers.Conv2DTranspose(f, k, strides=2),
+        layers.LocallyConnected2D(f, k),
+        layers.TiledConv2D(f, k, tile_size=2),
+    ]
+    shape = tuple(setup["input_shape"])
+    return [int(keras.Sequential([keras.Input(shape), layer]).count_params()) for layer in built]
+
+
+@pytest.mark.parametrize("student", ["visible", "s1", "s2", "s3", "s4"])
+def test_the_variant_counts_are_the_counts_of_built_keras_layers(student):
+    """The formulas of the answer agree with Keras for the visible numbers and for drawn ones
+    (of both kernel sizes among them)."""
+    q = lesson12.q_variant_params
+    setup = (
+        q.variants.visible if student == "visible" else q.variants.drawn(bytes(32), student, q.id)
+    )
+    assert lesson12.variant_params(setup) == _keras_variant_params(setup)
+    assert q.expected(setup) == lesson12.variant_params(setup)
+
+
+def test_the_variant_quiz_reads_its_numbers_from_the_notebook():
+    from cnncourse.exercises import use_variants
+
+    drawn = {"input_shape": (10, 10, 3), "filters": 8, "kernel_size": 5}
+    try:
+        use_variants("ann", {"q_variant_params": drawn})
+        assert dict(lesson12.VARIANT_SETUP) == drawn
+        assert lesson12.variant_params() == _keras_variant_params(drawn)
+        assert lesson12.q_variant_params.text().startswith("input 10x10x3, 8 filters of 5x5")
+    finally:
+        use_variants("", {})
+    assert lesson12.VARIANT_SETUP["input_shape"] == (16, 16, 8)
+
+
 def test_separable_costs_match_keras_counts():
     import keras
 

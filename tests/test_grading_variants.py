@@ -22,6 +22,12 @@ ANSWERS = {
         "n = [DATASET['images'] * v / 2**20, DATASET['images'] * v * 4 / 2**20, "
         "DATASET['batch'] * v * 4 / 2**20]"
     ),
+    "q_rgba_shape": "n = (FORMATS_QUIZ['rgba'][1], FORMATS_QUIZ['rgba'][0], 4)",
+    "q_raw_white": "n = [2 ** FORMATS_QUIZ['bits'] - 1, (2 ** FORMATS_QUIZ['bits'] - 1) / 65535]",
+    "q_window_gray": (
+        "c, w = FORMATS_QUIZ['window']\n"
+        "n = [min(max((v - c + w / 2) / w, 0), 1) for v in FORMATS_QUIZ['hu']]"
+    ),
 }
 VARIED = [e for e in for_lesson(1) if getattr(e, "variants", None) is not None]
 
@@ -38,7 +44,7 @@ def _lesson(path):
     nb = nbformat.v4.new_notebook()
     nb.metadata["cnncourse"] = {"lesson": 1, "role": "lesson"}
     cells = ["from cnncourse.exercises import check\n"
-             "from cnncourse.exercises.lesson01 import DATASET, QUIZ"]  # fmt: skip
+             "from cnncourse.exercises.lesson01 import DATASET, FORMATS_QUIZ, QUIZ"]  # fmt: skip
     for i, (exercise_id, code) in enumerate(ANSWERS.items()):  # a name per answer
         cells.append(f"{code}\nanswer_{i} = n\ncheck.{exercise_id}(answer_{i});")
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]

@@ -350,37 +350,52 @@ read_plain_pgm = FunctionExercise(
     arg_names=("text",),
 )
 
-#: The numbers of section 8's questions, drawn once here; the lesson prints them.
-_formats_rng = np.random.default_rng(2027)
-FORMATS_QUIZ = {
-    "rgba": tuple(int(v) for v in _formats_rng.choice([64, 100, 320, 640, 800], size=2)),
-    "bits": int(_formats_rng.choice([10, 12, 14])),
-    "window": (40, 80),
-    "hu": tuple(int(v) for v in _formats_rng.choice([-20, 10, 25, 50, 65, 100], 3, False)),
-}
+#: The numbers of section 8's questions: the visible ones (what the lesson has always shown)
+#: and how a student's own are drawn (``cnncourse handout``).
+_RGBA_SIDES = [64, 100, 320, 640, 800]
 
-FORMATS_QUESTIONS = {
-    "q_rgba_shape": (
-        "A PNG of {} x {} pixels (width x height) with an alpha channel is read with "
-        "imageio.v3.imread. What is the shape of the array?"
-    ).format(*FORMATS_QUIZ["rgba"]),
-    "q_raw_white": (
-        "A camera stores {}-bit RAW values in uint16. Give [the largest value a pixel can "
-        "hold, that value divided by 65535 (what white becomes if you scale by uint16's "
-        "range)]."
-    ).format(FORMATS_QUIZ["bits"]),
-    "q_window_gray": (
-        "A brain window has center {} HU and width {} HU. Give the gray values in [0, 1] "
-        "of pixels of {} HU, {} HU and {} HU."
-    ).format(*FORMATS_QUIZ["window"], *FORMATS_QUIZ["hu"]),
-}
+
+def _draw_rgba(rng) -> dict[str, tuple[int, int]]:
+    width = int(rng.choice(_RGBA_SIDES))
+    height = int(rng.choice([s for s in _RGBA_SIDES if s != width]))  # a swap must show
+    return {"rgba": (width, height)}
+
+
+def _draw_bits(rng) -> dict[str, int]:
+    return {"bits": int(rng.choice([10, 12, 14, 16]))}
+
+
+def _draw_window(rng) -> dict[str, tuple[int, ...]]:
+    hu = rng.permutation([-20, 0, 10, 25, 35, 50, 65, 80, 100])[:3]
+    # the brain window of the lesson (center 40 HU, width 80) for everyone: only the pixels vary
+    return {"window": (40, 80), "hu": tuple(int(v) for v in hu)}
+
+
+def _rgba_answer(rgba: tuple[int, int]) -> tuple[int, int, int]:
+    width, height = rgba
+    return (height, width, 4)
+
+
+def _raw_white_answer(bits: int) -> list[float]:
+    white = 2**bits - 1
+    return [white, white / 65535]
+
+
+def _window_gray_answer(window: tuple[int, int], hu: tuple[int, ...]) -> list[float]:
+    return [float(v) for v in formats.window(np.array(hu), *window)]
+
 
 q_rgba_shape = ValueExercise(
     id="q_rgba_shape",
     lesson=LESSON,
     title="The shape of a PNG with an alpha channel",
     points=1,
-    answer=lambda: (FORMATS_QUIZ["rgba"][1], FORMATS_QUIZ["rgba"][0], 4),
+    variants=Variants({"rgba": (640, 64)}, _draw_rgba),
+    answer=_rgba_answer,
+    question=(
+        "A PNG of {rgba[0]} x {rgba[1]} pixels (width x height) with an alpha channel is read "
+        "with imageio.v3.imread. What is the shape of the array?"
+    ),
     compare=exact(),
     hint="(height, width, channels): width comes second, and alpha is a fourth channel",
 )
@@ -390,7 +405,13 @@ q_raw_white = ValueExercise(
     lesson=LESSON,
     title="The white level of a RAW file, and what dividing by 65535 makes of it",
     points=1,
-    answer=lambda: [2 ** FORMATS_QUIZ["bits"] - 1, (2 ** FORMATS_QUIZ["bits"] - 1) / 65535],
+    variants=Variants({"bits": 10}, _draw_bits),
+    answer=_raw_white_answer,
+    question=(
+        "A camera stores {bits}-bit RAW values in uint16. Give [the largest value a pixel can "
+        "hold, that value divided by 65535 (what white becomes if you scale by uint16's "
+        "range)]."
+    ),
     compare=each(close(rtol=1e-3, atol=1e-6)),
     hint="b bits hold 0 .. 2**b - 1",
 )
@@ -400,12 +421,23 @@ q_window_gray = ValueExercise(
     lesson=LESSON,
     title="Gray values of three pixels in a brain window",
     points=1,
-    answer=lambda: [
-        float(v) for v in formats.window(np.array(FORMATS_QUIZ["hu"]), *FORMATS_QUIZ["window"])
-    ],
+    variants=Variants({"window": (40, 80), "hu": (-20, 10, 65)}, _draw_window),
+    answer=_window_gray_answer,
+    question=(
+        "A brain window has center {window[0]} HU and width {window[1]} HU. Give the gray "
+        "values in [0, 1] of pixels of {hu[0]} HU, {hu[1]} HU and {hu[2]} HU."
+    ),
     compare=each(close(rtol=1e-3, atol=1e-3)),
     hint="(HU - (center - width / 2)) / width, clipped to [0, 1]",
 )
+
+#: This notebook's numbers for section 8's questions (the visible ones, or a handout's) and
+#: their texts.
+FORMATS_QUIZ = NumbersView(
+    {"rgba": "q_rgba_shape", "bits": "q_raw_white", "window": "q_window_gray",
+     "hu": "q_window_gray"}
+)  # fmt: skip
+FORMATS_QUESTIONS = QuestionsView(["q_rgba_shape", "q_raw_white", "q_window_gray"])
 
 EXERCISES += [flatten_alpha, read_plain_pgm, q_rgba_shape, q_raw_white, q_window_gray]
 __all__ += [

@@ -9,8 +9,10 @@ shapes by :func:`block_paths`, which reads the block's graph back as plain data 
 layers of the residual path, of the shortcut and after the addition, each with its
 output shape), and :func:`paths_verdict` compares that with the package's
 :func:`cnncourse.models.residual_block` and says what differs: an identity shortcut
-where the shapes allow one, a 1x1 projection where they do not. The quiz numbers are
-drawn from fixed seeds.
+where the shapes allow one, a 1x1 projection where they do not. The quiz's numbers are
+declared in its questions (the visible ones, and a draw for each student's own,
+``cnncourse handout``); the notebook reads them through :func:`bottleneck_question` and
+:func:`inverted_residual_question`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 
 from .. import shapes
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, each, exact
+from ._variants import Variants, numbers
 
 __all__ = [
     "EXERCISES",
@@ -383,45 +386,76 @@ residual_block = FunctionExercise(
 # --------------------------------------------------------------------------- quiz
 
 
-def bottleneck_question(seed: int = 8) -> dict[str, int]:
+def bottleneck_question(seed: int | None = None) -> dict[str, int]:
     """A ResNet stage of the quiz: its ``channels`` C (the bottleneck is C // 4 wide).
+
+    Without a ``seed``: this notebook's numbers (the visible ones, or a handout's).
 
     Examples
     --------
-    >>> sorted(bottleneck_question())
-    ['channels']
+    >>> bottleneck_question()
+    {'channels': 1024}
+    >>> bottleneck_question(seed=8) == bottleneck_question()
+    True
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        return numbers("q_bottleneck_weights")
+    return _draw_bottleneck(np.random.default_rng(seed))
+
+
+def _draw_bottleneck(rng) -> dict[str, int]:
     return {"channels": int(rng.choice([128, 256, 512, 1024, 2048]))}
 
 
-def bottleneck_answers(seed: int = 8) -> list[int]:
+def bottleneck_answers(seed: int | None = None) -> list[int]:
     """Weights (no biases) of a bottleneck block C -> C/4 -> C/4 -> C (1x1, 3x3, 1x1) and of
     a basic block of two 3x3 convolutions C -> C.
 
     Examples
     --------
-    >>> c = bottleneck_question(seed=8)["channels"]
-    >>> bottleneck_answers(seed=8) == [17 * c * c // 16, 18 * c * c]
+    >>> c = bottleneck_question(seed=9)["channels"]
+    >>> bottleneck_answers(seed=9) == [17 * c * c // 16, 18 * c * c]
     True
     """
-    c = bottleneck_question(seed)["channels"]
-    m = c // 4
+    return _bottleneck_answers(**bottleneck_question(seed))
+
+
+def _bottleneck_answers(channels: int) -> list[int]:
+    c, m = channels, channels // 4
     conv = shapes.conv_params
     bottleneck = conv(1, c, m, False) + conv(3, m, m, False) + conv(1, m, c, False)
     basic = 2 * conv(3, c, c, False)
     return [bottleneck, basic]
 
 
-def inverted_residual_question(seed: int = 8) -> dict[str, int]:
+def _bottleneck_text(channels: int) -> str:
+    c, m = channels, channels // 4
+    return (
+        f"A ResNet stage works on {c} channels. How many weights (no biases, no batch "
+        f"norm) do (a) a bottleneck block, 1x1 {c} -> {m}, 3x3 {m} -> {m}, "
+        f"1x1 {m} -> {c}, and (b) a basic block of two 3x3 convolutions "
+        f"{c} -> {c} have? Answer [a, b]."
+    )
+
+
+def inverted_residual_question(seed: int | None = None) -> dict[str, int]:
     """A MobileNetV2 block of the quiz: input ``channels``, ``expansion`` t, output ``filters``.
+
+    Without a ``seed``: this notebook's numbers (the visible ones, or a handout's).
 
     Examples
     --------
-    >>> sorted(inverted_residual_question())
-    ['channels', 'expansion', 'filters']
+    >>> inverted_residual_question()
+    {'channels': 16, 'expansion': 4, 'filters': 24}
+    >>> inverted_residual_question(seed=8) == inverted_residual_question()
+    True
     """
-    rng = np.random.default_rng([seed, 2])
+    if seed is None:
+        return numbers("q_inverted_residual_weights")
+    return _draw_inverted_residual(np.random.default_rng([seed, 2]))
+
+
+def _draw_inverted_residual(rng) -> dict[str, int]:
     channels = int(rng.choice([16, 24, 32, 64, 96]))
     return {
         "channels": channels,
@@ -430,7 +464,7 @@ def inverted_residual_question(seed: int = 8) -> dict[str, int]:
     }
 
 
-def inverted_residual_answers(seed: int = 8) -> list[int]:
+def inverted_residual_answers(seed: int | None = None) -> list[int]:
     """Weights (no biases) of the expanding 1x1, the depthwise 3x3 and the projecting 1x1
     convolutions of :func:`inverted_residual_question`'s block.
 
@@ -441,41 +475,46 @@ def inverted_residual_answers(seed: int = 8) -> list[int]:
     >>> depthwise == 9 * q["expansion"] * q["channels"]
     True
     """
-    q = inverted_residual_question(seed)
-    wide = q["expansion"] * q["channels"]
+    return _inverted_residual_answers(**inverted_residual_question(seed))
+
+
+def _inverted_residual_answers(channels: int, expansion: int, filters: int) -> list[int]:
+    wide = expansion * channels
     return [
-        shapes.conv_params(1, q["channels"], wide, use_bias=False),
-        3 * 3 * wide,  # depthwise: one 3x3 filter per channel
-        shapes.conv_params(1, wide, q["filters"], use_bias=False),
+        shapes.conv_params(1, channels, wide, use_bias=False),
+        # depthwise: one 3x3 filter of one channel per channel
+        wide * shapes.conv_params(3, 1, 1, use_bias=False),
+        shapes.conv_params(1, wide, filters, use_bias=False),
     ]
 
 
-def quiz_text(number: int, seed: int = 8) -> str:
-    """The text of generated quiz question ``number`` (1 or 2).
+def _inverted_residual_text(channels: int, expansion: int, filters: int) -> str:
+    return (
+        f"A MobileNetV2 block takes {channels} channels, expands them {expansion} times "
+        f"({expansion * channels} channels) with a 1x1 convolution, filters each with a "
+        f"depthwise 3x3 convolution and projects to {filters} channels with a 1x1 "
+        "convolution. How many weights (no biases) does each of the three convolutions "
+        "have? Answer [expand, depthwise, project]."
+    )
+
+
+def quiz_text(number: int, seed: int | None = None) -> str:
+    """The text of generated quiz question ``number`` (1 or 2); without a ``seed``, with
+    this notebook's numbers (the visible ones, or a handout's).
 
     Examples
     --------
-    >>> quiz_text(1).startswith("1. A ResNet stage")
+    >>> quiz_text(1).startswith("1. A ResNet stage works on 1024 channels")
     True
+    >>> quiz_text(3)
+    Traceback (most recent call last):
+    ...
+    ValueError: number must be 1 or 2; got 3
     """
     if number == 1:
-        c = bottleneck_question(seed)["channels"]
-        return (
-            f"1. A ResNet stage works on {c} channels. How many weights (no biases, no batch "
-            f"norm) do (a) a bottleneck block, 1x1 {c} -> {c // 4}, 3x3 {c // 4} -> {c // 4}, "
-            f"1x1 {c // 4} -> {c}, and (b) a basic block of two 3x3 convolutions "
-            f"{c} -> {c} have? Answer [a, b]."
-        )
+        return "1. " + _bottleneck_text(**bottleneck_question(seed))
     if number == 2:
-        q = inverted_residual_question(seed)
-        wide = q["expansion"] * q["channels"]
-        return (
-            f"2. A MobileNetV2 block takes {q['channels']} channels, expands them "
-            f"{q['expansion']} times ({wide} channels) with a 1x1 convolution, filters each "
-            f"with a depthwise 3x3 convolution and projects to {q['filters']} channels with a "
-            "1x1 convolution. How many weights (no biases) does each of the three convolutions "
-            "have? Answer [expand, depthwise, project]."
-        )
+        return "2. " + _inverted_residual_text(**inverted_residual_question(seed))
     raise ValueError(f"number must be 1 or 2; got {number!r}")
 
 
@@ -484,7 +523,9 @@ q_bottleneck_weights = ValueExercise(
     lesson=LESSON,
     title="Weights of a bottleneck block and of a basic block on the same channels",
     points=2,
-    answer=bottleneck_answers,
+    variants=Variants(_draw_bottleneck(np.random.default_rng(8)), _draw_bottleneck),
+    answer=_bottleneck_answers,
+    question=_bottleneck_text,
     compare=each(),
     hint="a convolution has F x F x C_in x C_out weights; add up the block's convolutions",
 )
@@ -494,7 +535,11 @@ q_inverted_residual_weights = ValueExercise(
     lesson=LESSON,
     title="Weights of the three convolutions of a MobileNetV2 block",
     points=2,
-    answer=inverted_residual_answers,
+    variants=Variants(
+        _draw_inverted_residual(np.random.default_rng([8, 2])), _draw_inverted_residual
+    ),
+    answer=_inverted_residual_answers,
+    question=_inverted_residual_text,
     compare=each(),
     hint="1x1: C_in x C_out; depthwise 3x3: 3 x 3 per channel, one filter per channel",
 )

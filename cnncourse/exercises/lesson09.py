@@ -14,12 +14,14 @@ stated accuracy passes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ._core import Case, FunctionExercise, ValueExercise, choice, each, exact
+from ._variants import Variants, numbers
 
 __all__ = [
     "EXERCISES",
@@ -385,31 +387,58 @@ fine_tune_and_predict = FewLabelExercise(
 
 
 # --------------------------------------------------------------------------- quiz
+# The quiz's numbers: the visible ones (what the lesson has always shown) and how a student's
+# own are drawn (cnncourse handout); without a seed the helpers give this notebook's.
 
 
-def freeze_question(seed: int = 9) -> dict[str, Any]:
+def _draw_freeze(rng) -> dict[str, Any]:
+    return {
+        "channels": int(rng.choice([1, 3])),
+        "filters": sorted(int(f) for f in rng.permutation([8, 16, 24, 32, 48, 64])[:3]),
+        "side": int(rng.choice([2, 3, 4])),
+        "classes": int(rng.integers(3, 11)),
+    }
+
+
+def freeze_question(seed: int | None = None) -> dict[str, Any]:
     """The network of the generated quiz: a base of three 3x3 convolutions without bias,
     each followed by batch normalisation (and ReLU and 2x2 pooling), then a dense head on
     the flattened maps.
 
     Keys: ``channels`` (of the input), ``filters`` (three ints), ``side`` (of the last
-    feature maps), ``classes`` (of the head).
+    feature maps), ``classes`` (of the head). Without a ``seed``: this notebook's numbers
+    (the visible ones, or a handout's).
 
     Examples
     --------
+    >>> freeze_question()
+    {'channels': 1, 'filters': [16, 32, 48], 'side': 4, 'classes': 9}
     >>> q = freeze_question(seed=9)
     >>> sorted(q)
     ['channels', 'classes', 'filters', 'side']
     >>> freeze_question(seed=9) == q
     True
     """
-    rng = np.random.default_rng(seed)
-    return {
-        "channels": int(rng.choice([1, 3])),
-        "filters": [int(f) for f in np.sort(rng.choice([8, 16, 24, 32, 48, 64], 3, replace=False))],
-        "side": int(rng.choice([2, 3, 4])),
-        "classes": int(rng.integers(3, 11)),
-    }
+    if seed is None:
+        q = numbers("q_freeze_counts")
+        return {**q, "filters": list(q["filters"])}
+    return _draw_freeze(np.random.default_rng(seed))
+
+
+def _freeze_text(channels: int, filters: Sequence[int], side: int, classes: int) -> str:
+    f1, f2, f3 = filters
+    return "\n".join(
+        [
+            f"A base of three 3x3 convolutions (no bias), of {f1}, {f2} and {f3} filters, on "
+            f"{channels}-channel images; each is followed by BatchNormalization, ReLU and "
+            f"2x2 max pooling; the last maps are {side} x {side} x {f3}. A new head, "
+            f"Flatten -> Dense({classes}, softmax), goes on top.",
+            "1. With the whole base frozen, how many parameters are trainable?",
+            "2. ... and how many are frozen (non-trainable)?",
+            "3. With the top convolution unfrozen for fine-tuning (its batch normalisation "
+            "still frozen), how many are trainable?",
+        ]
+    )
 
 
 def freeze_text(question: dict[str, Any]) -> str:
@@ -420,39 +449,30 @@ def freeze_text(question: dict[str, Any]) -> str:
     >>> print(freeze_text(freeze_question(seed=9)).splitlines()[0][:40])
     A base of three 3x3 convolutions (no bia
     """
-    q = question
-    f1, f2, f3 = q["filters"]
-    side = q["side"]
-    return "\n".join(
-        [
-            f"A base of three 3x3 convolutions (no bias), of {f1}, {f2} and {f3} filters, on "
-            f"{q['channels']}-channel images; each is followed by BatchNormalization, ReLU and "
-            f"2x2 max pooling; the last maps are {side} x {side} x {f3}. A new head, "
-            f"Flatten -> Dense({q['classes']}, softmax), goes on top.",
-            "1. With the whole base frozen, how many parameters are trainable?",
-            "2. ... and how many are frozen (non-trainable)?",
-            "3. With the top convolution unfrozen for fine-tuning (its batch normalisation "
-            "still frozen), how many are trainable?",
-        ]
-    )
+    return _freeze_text(**question)
 
 
-def freeze_answers(seed: int = 9) -> list[int]:
+def _freeze_answers(channels: int, filters: Sequence[int], side: int, classes: int) -> list[int]:
+    depths = [channels, *filters]
+    convs = [3 * 3 * d_in * d_out for d_in, d_out in zip(depths, depths[1:], strict=False)]
+    batch_norm = [4 * f for f in filters]  # gamma, beta; moving mean, moving variance
+    head = (side * side * filters[-1] + 1) * classes
+    return [head, sum(convs) + sum(batch_norm), head + convs[-1]]
+
+
+def freeze_answers(seed: int | None = None) -> list[int]:
     """The answers to :func:`freeze_question`: trainable and frozen with the base frozen,
     trainable with its top convolution unfrozen.
 
     Examples
     --------
+    >>> freeze_answers()
+    [6921, 18960, 20745]
     >>> trainable, frozen, fine_tuning = freeze_answers(seed=9)
     >>> fine_tuning > trainable
     True
     """
-    q = freeze_question(seed)
-    depths = [q["channels"], *q["filters"]]
-    convs = [3 * 3 * d_in * d_out for d_in, d_out in zip(depths, depths[1:], strict=False)]
-    batch_norm = [4 * f for f in q["filters"]]  # gamma, beta; moving mean, moving variance
-    head = (q["side"] ** 2 * q["filters"][-1] + 1) * q["classes"]
-    return [head, sum(convs) + sum(batch_norm), head + convs[-1]]
+    return _freeze_answers(**freeze_question(seed))
 
 
 def freeze_model(question: dict[str, Any]) -> Any:
@@ -490,7 +510,12 @@ q_freeze_counts = ValueExercise(
     lesson=LESSON,
     title="Trainable and frozen parameters, frozen base and fine-tuning",
     points=3,
-    answer=freeze_answers,
+    # the lesson's numbers (drawn with seed 9 by an earlier generator)
+    variants=Variants(
+        {"channels": 1, "filters": [16, 32, 48], "side": 4, "classes": 9}, _draw_freeze
+    ),
+    answer=_freeze_answers,
+    question=_freeze_text,
     compare=each(exact()),
     hint="conv: 3*3*D_in*K (no bias); BN: 4 per channel, 2 of them never trainable; "
     "Dense: (inputs + 1) * classes",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 
 from .. import ops, shapes
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, each, exact
-from ._variants import Variants, numbers
+from ._variants import NumbersView, Variants, numbers
 
 __all__ = [
     "EXERCISES",
@@ -227,48 +230,64 @@ locally_connected_params = FunctionExercise(
 
 # --------------------------------------------------------------------------- quiz: six variants
 
-#: The layer configuration of the parameter-count questions: input 16x16x8, 16 filters of 3x3.
-VARIANT_SETUP = {"input_shape": (16, 16, 8), "filters": 16, "kernel_size": 3}
 VARIANT_NAMES = (
     "Conv2D, dilation 2",
-    "SeparableConv2D (depthwise 3x3 + pointwise 1x1)",
-    "DepthwiseConv2D (depthwise 3x3 alone, no mixing)",
+    "SeparableConv2D (depthwise k x k + pointwise 1x1)",
+    "DepthwiseConv2D (depthwise k x k alone, no mixing)",
     "Conv2DTranspose, stride 2",
     "LocallyConnected2D (unshared), valid padding",
     "TiledConv2D, tile 2x2, valid padding",
 )
 
 
-def variant_params() -> list[int]:
-    """Parameter counts of :data:`VARIANT_NAMES`, counted by Keras on built layers.
+def _draw_variant_setup(rng) -> dict[str, Any]:
+    side = int(rng.choice([10, 12, 14, 16, 20, 24, 28, 32]))  # >= 9: a dilated 5x5 fits
+    return {
+        "input_shape": (side, side, int(rng.choice([3, 4, 8, 16, 32]))),
+        "filters": int(rng.choice([8, 16, 24, 32, 64])),
+        "kernel_size": int(rng.choice([3, 5])),
+    }
+
+
+def _variant_params(input_shape: Sequence[int], filters: int, kernel_size: int) -> list[int]:
+    side, _, c = input_shape
+    k, f = kernel_size, filters
+    conv = shapes.conv_params(k, c, f)  # k x k x C x K weights + K biases
+    return [
+        conv,  # dilation spreads the same taps apart: the weights do not change
+        shapes.separable_params(k, c, f),
+        c * shapes.conv_params(k, 1, 1),  # one k x k kernel and one bias per channel
+        conv,  # transposed: a (k, k, K, C) kernel, the roles swapped, and K biases
+        unshared_params(side, c, f, k, 1),  # a kernel and biases per output position
+        2 * 2 * shapes.conv_params(k, c, f, use_bias=False) + f,  # 4 kernel sets, shared biases
+    ]
+
+
+def _variant_text(input_shape: Sequence[int], filters: int, kernel_size: int) -> str:
+    h, w, c = input_shape
+    k = kernel_size
+    return "\n".join(
+        [
+            f"input {h}x{w}x{c}, {filters} filters of {k}x{k}: the parameters of each layer "
+            "below, biases included (a list of six ints, in this order)",
+            *(f"{number}. {name}" for number, name in enumerate(VARIANT_NAMES, start=1)),
+        ]
+    )
+
+
+def variant_params(setup: Mapping[str, Any] | None = None) -> list[int]:
+    """Parameter counts of :data:`VARIANT_NAMES` for ``setup`` (``input_shape``, ``filters``,
+    ``kernel_size``; by default this notebook's :data:`VARIANT_SETUP`), from the formulas of
+    :mod:`cnncourse.shapes` (the tests compare them with the counts of built Keras layers).
 
     Examples
     --------
     >>> variant_params()
     [1168, 216, 80, 1168, 228928, 4624]
+    >>> variant_params({"input_shape": (10, 10, 3), "filters": 8, "kernel_size": 5})
+    [608, 107, 78, 608, 21888, 2408]
     """
-    import keras
-
-    from .. import layers
-
-    shape, k, f = (
-        VARIANT_SETUP["input_shape"],
-        VARIANT_SETUP["kernel_size"],
-        VARIANT_SETUP["filters"],
-    )
-    built = [
-        keras.layers.Conv2D(f, k, dilation_rate=2),
-        keras.layers.SeparableConv2D(f, k),
-        keras.layers.DepthwiseConv2D(k),
-        keras.layers.Conv2DTranspose(f, k, strides=2),
-        layers.LocallyConnected2D(f, k),
-        layers.TiledConv2D(f, k, tile_size=2),
-    ]
-    counts = []
-    for layer in built:
-        model = keras.Sequential([keras.Input(shape), layer])
-        counts.append(int(model.count_params()))
-    return counts
+    return _variant_params(**(numbers("q_variant_params") if setup is None else setup))
 
 
 q_variant_params = ValueExercise(
@@ -276,12 +295,20 @@ q_variant_params = ValueExercise(
     lesson=LESSON,
     title="Parameters of six convolution variants on the same input",
     points=3,
-    answer=variant_params,
+    variants=Variants(
+        {"input_shape": (16, 16, 8), "filters": 16, "kernel_size": 3}, _draw_variant_setup
+    ),
+    answer=_variant_params,
+    question=_variant_text,
     compare=each(),
     hint="one int per variant, in order; biases count (one per filter, or per position and "
     "filter where the layer has untied biases; Keras's depthwise step has a bias only when "
     "it is the whole layer)",
 )
+
+#: The layer configuration of the parameter-count questions, as this notebook has it (the
+#: visible one, or a handout's): ``input_shape``, ``filters``, ``kernel_size``.
+VARIANT_SETUP = NumbersView.of("q_variant_params", ["input_shape", "filters", "kernel_size"])
 
 q_unshared_memory = ValueExercise(
     id="q_unshared_memory",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import features, transforms
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, each
+from ._variants import ListView, NumbersView, QuestionsView, Variants
 
 __all__ = [
     "AFFINE_QUIZ",
@@ -118,40 +121,62 @@ gabor = FunctionExercise(
 
 # --------------------------------------------------------------------------- quiz
 
-#: Three HOG configurations, drawn once: (height, width, pixels_per_cell, cells_per_block,
-#: orientations).
-_rng = np.random.default_rng(1302)
-HOG_QUIZ: list[tuple[int, int, int, int, int]] = []
-while len(HOG_QUIZ) < 3:
-    _config = tuple(
-        int(_rng.choice(values))
-        for values in ([64, 96, 128, 130], [32, 64, 100], [4, 8, 16], [1, 2, 3], [6, 9, 12])
-    )
-    if min(_config[0], _config[1]) // _config[2] >= _config[3]:  # at least one block
-        HOG_QUIZ.append(_config)
 
-#: A point and three transformations applied to it in turn.
-AFFINE_QUIZ = {
-    "point": tuple(int(v) for v in _rng.integers(1, 10, size=2)),
-    "degrees": int(_rng.choice([90, -90, 180])),
-    "shift": tuple(int(v) for v in _rng.integers(-5, 6, size=2)),
-    "scale": int(_rng.choice([2, 3])),
-}
+def _draw_hog(rng) -> dict[str, list[tuple[int, int, int, int, int]]]:
+    """Three different HOG configurations: (height, width, pixels_per_cell, cells_per_block,
+    orientations), each with at least one block."""
+    configs: list[tuple[int, int, int, int, int]] = []
+    while len(configs) < 3:
+        config = tuple(
+            int(rng.choice(values))
+            for values in ([64, 96, 128, 130], [32, 64, 100], [4, 8, 16], [1, 2, 3], [6, 9, 12])
+        )
+        if min(config[0], config[1]) // config[2] >= config[3] and config not in configs:
+            configs.append(config)
+    return {"configs": configs}
+
+
+def _draw_affine(rng) -> dict[str, Any]:
+    """A point and three transformations applied to it in turn."""
+    return {
+        "point": tuple(int(v) for v in rng.integers(1, 10, size=2)),
+        "degrees": int(rng.choice([90, -90, 180])),
+        "shift": tuple(int(v) for v in rng.integers(-5, 6, size=2)),
+        "scale": int(rng.choice([2, 3])),
+    }
+
+
+# The visible numbers: both drawn in turn from one generator, as the lesson has always shown.
+_rng = np.random.default_rng(1302)
+_VISIBLE_HOG = _draw_hog(_rng)
+_VISIBLE_AFFINE = _draw_affine(_rng)
+
+
+def _hog_lengths(configs) -> list[int]:
+    lengths = []
+    for height, width, cell, block, orientations in configs:
+        rows, cols = height // cell - block + 1, width // cell - block + 1
+        lengths.append(rows * cols * block * block * orientations)
+    return lengths
 
 
 def hog_lengths() -> list[int]:
-    """The length of the HOG vector of each configuration of :data:`HOG_QUIZ`.
+    """The length of the HOG vector of each configuration of :data:`HOG_QUIZ` (this
+    notebook's: the visible ones, or a handout's).
 
     Examples
     --------
     >>> len(hog_lengths()) == len(HOG_QUIZ)
     True
     """
-    lengths = []
-    for height, width, cell, block, orientations in HOG_QUIZ:
-        rows, cols = height // cell - block + 1, width // cell - block + 1
-        lengths.append(rows * cols * block * block * orientations)
-    return lengths
+    return _hog_lengths(HOG_QUIZ)
+
+
+def _affine_answer(point, degrees, shift, scale) -> list[float]:
+    matrix = transforms.compose(
+        transforms.rotation(degrees), transforms.translation(*shift), transforms.scaling(scale)
+    )
+    return [float(v) for v in np.round(transforms.apply(matrix, point), 9)]
 
 
 def affine_quiz_answer() -> list[float]:
@@ -162,35 +187,29 @@ def affine_quiz_answer() -> list[float]:
     >>> len(affine_quiz_answer())
     2
     """
-    q = AFFINE_QUIZ
-    matrix = transforms.compose(
-        transforms.rotation(q["degrees"]), transforms.translation(*q["shift"]),
-        transforms.scaling(q["scale"]),
-    )  # fmt: skip
-    return [float(v) for v in np.round(transforms.apply(matrix, q["point"]), 9)]
+    return _affine_answer(**AFFINE_QUIZ)
 
 
-QUESTIONS = {
-    "q_hog_length": "How long is the HOG vector (skimage.feature.hog's output) of each of\n"
-    + "\n".join(
-        f"  - a gray image of {h} x {w} pixels (height x width), cells of {c} x {c} pixels, "
-        f"blocks of {b} x {b} cells, {o} orientations"
-        for h, w, c, b, o in HOG_QUIZ
+def _hog_text(configs) -> str:
+    return (
+        "How long is the HOG vector (skimage.feature.hog's output) of each of\n"
+        + "\n".join(
+            f"  - a gray image of {h} x {w} pixels (height x width), cells of {c} x {c} pixels, "
+            f"blocks of {b} x {b} cells, {o} orientations"
+            for h, w, c, b, o in configs
+        )
+        + f"\n? A list of {len(configs)} ints."
     )
-    + "\n? A list of 3 ints.",
-    "q_affine_point": (
-        "The point (x, y) = {point} is rotated by {degrees} degrees about the origin (positive: "
-        "clockwise on the screen, y pointing down), then moved by (tx, ty) = {shift}, then "
-        "scaled by {scale} about the origin. Where does it land? A list [x, y]."
-    ).format(**AFFINE_QUIZ),
-}
+
 
 q_hog_length = ValueExercise(
     id="q_hog_length",
     lesson=LESSON,
     title="The length of a HOG vector, for three configurations",
     points=2,
-    answer=hog_lengths,
+    variants=Variants(_VISIBLE_HOG, _draw_hog),
+    answer=_hog_lengths,
+    question=_hog_text,
     compare=each(),
     hint="cells per axis: size // pixels_per_cell (partial cells dropped); blocks per axis: "
     "cells - cells_per_block + 1; each block holds cells_per_block² histograms",
@@ -201,10 +220,23 @@ q_affine_point = ValueExercise(
     lesson=LESSON,
     title="Where a point lands after a rotation, a shift and a scaling",
     points=1,
-    answer=affine_quiz_answer,
+    variants=Variants(_VISIBLE_AFFINE, _draw_affine),
+    answer=_affine_answer,
+    question=(
+        "The point (x, y) = {point} is rotated by {degrees} degrees about the origin (positive: "
+        "clockwise on the screen, y pointing down), then moved by (tx, ty) = {shift}, then "
+        "scaled by {scale} about the origin. Where does it land? A list [x, y]."
+    ),
     compare=each(close(rtol=1e-6, atol=1e-6)),
     hint="multiply (x, y, 1) by each matrix in turn, or by their product, the last one leftmost",
 )
+
+#: This notebook's numbers (the visible ones, or a handout's): three HOG configurations
+#: (height, width, pixels_per_cell, cells_per_block, orientations), and a point with the
+#: three transformations applied to it in turn; and the questions' texts.
+HOG_QUIZ = ListView("q_hog_length", "configs")
+AFFINE_QUIZ = NumbersView.of("q_affine_point", _VISIBLE_AFFINE)
+QUESTIONS = QuestionsView(["q_hog_length", "q_affine_point"])
 
 q_inverse_mapping = ValueExercise(
     id="q_inverse_mapping",

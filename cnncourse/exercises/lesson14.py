@@ -3,8 +3,10 @@
 Four coding exercises: the step a shape moved between two frames, found by trying every
 shift (:data:`estimate_step`); a CNN + GRU video model built to a shape table
 (:data:`build_video_model`, graded layer by layer); the parameters of a recurrent layer
-(:data:`rnn_param_count`); and a 1-D convolution by hand (:data:`conv1d`). The quiz numbers are
-drawn from a fixed seed.
+(:data:`rnn_param_count`); and a 1-D convolution by hand (:data:`conv1d`). The quiz's numbers
+are declared in its questions (the visible ones, and a draw for each student's own,
+``cnncourse handout``); the notebook reads them through :func:`conv1d_question`,
+:func:`raw_rnn_question` and :func:`conv3d_question`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ._core import (
     close,
     exact,
 )
+from ._variants import Variants, numbers
 
 __all__ = [
     "EXERCISES",
@@ -274,17 +277,28 @@ build_video_model = ModelExercise(
 
 
 # --------------------------------------------------------------------------- quiz
+# Each question's numbers: the visible ones (seed 14, as the lesson has always shown) and how a
+# student's own are drawn (cnncourse handout); without a seed the helpers give this notebook's.
 
 
-def conv1d_question(seed: int = 14) -> dict[str, Any]:
+def conv1d_question(seed: int | None = None) -> dict[str, Any]:
     """A Conv1D layer on a sequence: length, channels, kernel, stride, padding, filters.
+
+    Without a ``seed``: this notebook's numbers (the visible ones, or a handout's).
 
     Examples
     --------
     >>> conv1d_question()
     {'length': 72, 'channels': 12, 'kernel_size': 7, 'stride': 2, 'padding': 'valid', 'filters': 64}
+    >>> conv1d_question(seed=14) == conv1d_question()
+    True
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        return numbers("q_conv1d_shape")
+    return _draw_conv1d(np.random.default_rng(seed))
+
+
+def _draw_conv1d(rng) -> dict[str, Any]:
     return {
         "length": int(rng.integers(50, 200)),
         "channels": int(rng.choice([1, 3, 6, 12])),
@@ -295,7 +309,7 @@ def conv1d_question(seed: int = 14) -> dict[str, Any]:
     }
 
 
-def conv1d_answer(seed: int = 14) -> tuple[int, int]:
+def conv1d_answer(seed: int | None = None) -> tuple[int, int]:
     """(output length, parameters) of :func:`conv1d_question`'s layer.
 
     Examples
@@ -303,20 +317,30 @@ def conv1d_answer(seed: int = 14) -> tuple[int, int]:
     >>> conv1d_answer()
     (33, 5440)
     """
-    q = conv1d_question(seed)
-    length = shapes.conv_output_size(q["length"], q["kernel_size"], q["stride"], q["padding"])
-    return int(length), shapes.conv_params((q["kernel_size"],), q["channels"], q["filters"])
+    return _conv1d_answer(**conv1d_question(seed))
 
 
-def raw_rnn_question(seed: int = 14) -> dict[str, int]:
+def _conv1d_answer(length, channels, kernel_size, stride, padding, filters) -> tuple[int, int]:
+    out = shapes.conv_output_size(length, kernel_size, stride, padding)
+    return int(out), shapes.conv_params((kernel_size,), channels, filters)
+
+
+def raw_rnn_question(seed: int | None = None) -> dict[str, int]:
     """A GRU reading raw RGB frames, or the features of a per-frame CNN.
+
+    Without a ``seed``: this notebook's numbers (the visible ones, or a handout's).
 
     Examples
     --------
     >>> raw_rnn_question()
     {'side': 64, 'units': 256, 'features': 256}
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        return numbers("q_raw_pixels_rnn")
+    return _draw_raw_rnn(np.random.default_rng(seed))
+
+
+def _draw_raw_rnn(rng) -> dict[str, int]:
     return {
         "side": int(rng.choice([64, 112, 128, 224])),
         "units": int(rng.choice([64, 128, 256])),
@@ -324,7 +348,7 @@ def raw_rnn_question(seed: int = 14) -> dict[str, int]:
     }
 
 
-def raw_rnn_answer(seed: int = 14) -> tuple[int, int]:
+def raw_rnn_answer(seed: int | None = None) -> tuple[int, int]:
     """(GRU parameters on raw side x side x 3 frames, on ``features`` numbers per frame).
 
     Examples
@@ -332,20 +356,30 @@ def raw_rnn_answer(seed: int = 14) -> tuple[int, int]:
     >>> raw_rnn_answer()
     (9635328, 394752)
     """
-    q = raw_rnn_question(seed)
-    raw = shapes.rnn_params(q["side"] * q["side"] * 3, q["units"], "gru")
-    return raw, shapes.rnn_params(q["features"], q["units"], "gru")
+    return _raw_rnn_answer(**raw_rnn_question(seed))
 
 
-def conv3d_question(seed: int = 14) -> dict[str, Any]:
+def _raw_rnn_answer(side: int, units: int, features: int) -> tuple[int, int]:
+    raw = shapes.rnn_params(side * side * 3, units, "gru")
+    return raw, shapes.rnn_params(features, units, "gru")
+
+
+def conv3d_question(seed: int | None = None) -> dict[str, Any]:
     """A Conv3D layer ("valid") on a clip: the clip's shape, the kernel and the filters.
+
+    Without a ``seed``: this notebook's numbers (the visible ones, or a handout's).
 
     Examples
     --------
     >>> conv3d_question()
     {'clip': (16, 64, 64, 1), 'kernel_size': (3, 5, 5), 'filters': 16}
     """
-    rng = np.random.default_rng(seed + 1)
+    if seed is None:
+        return numbers("q_conv3d_shape")
+    return _draw_conv3d(np.random.default_rng(seed + 1))
+
+
+def _draw_conv3d(rng) -> dict[str, Any]:
     side = int(rng.choice([32, 40, 56, 64]))
     k_t, k_s = int(rng.choice([2, 3])), int(rng.choice([3, 5]))
     return {
@@ -355,7 +389,7 @@ def conv3d_question(seed: int = 14) -> dict[str, Any]:
     }
 
 
-def conv3d_answer(seed: int = 14) -> tuple[tuple[int, int, int, int], int]:
+def conv3d_answer(seed: int | None = None) -> tuple[tuple[int, int, int, int], int]:
     """((frames, height, width, filters) of the output, parameters) of :func:`conv3d_question`.
 
     Examples
@@ -363,11 +397,14 @@ def conv3d_answer(seed: int = 14) -> tuple[tuple[int, int, int, int], int]:
     >>> conv3d_answer()
     ((14, 60, 60, 16), 1216)
     """
-    q = conv3d_question(seed)
-    frames, height, width, channels = q["clip"]
-    sizes = shapes.conv_output_size((frames, height, width), q["kernel_size"])
-    params = shapes.conv_params(q["kernel_size"], channels, q["filters"])
-    return (*(int(s) for s in sizes), q["filters"]), params
+    return _conv3d_answer(**conv3d_question(seed))
+
+
+def _conv3d_answer(clip, kernel_size, filters) -> tuple[tuple[int, int, int, int], int]:
+    frames, height, width, channels = clip
+    sizes = shapes.conv_output_size((frames, height, width), tuple(kernel_size))
+    params = shapes.conv_params(tuple(kernel_size), channels, filters)
+    return (*(int(s) for s in sizes), filters), params
 
 
 q_conv1d_shape = ValueExercise(
@@ -375,7 +412,13 @@ q_conv1d_shape = ValueExercise(
     lesson=LESSON,
     title="Output length and parameters of a Conv1D layer",
     points=2,
-    answer=conv1d_answer,
+    variants=Variants(_draw_conv1d(np.random.default_rng(14)), _draw_conv1d),
+    answer=_conv1d_answer,
+    question=(
+        "Conv1D({filters}, {kernel_size}, strides={stride}, padding={padding!r}) on sequences of "
+        "{length} steps with {channels} channels: its output length and its number of "
+        "parameters? A pair (length, params)."
+    ),
     compare=exact(),
     hint="the output-size formula of lesson 3 along one axis; weights K x C_in x filters, "
     "plus a bias per filter",
@@ -386,7 +429,13 @@ q_raw_pixels_rnn = ValueExercise(
     lesson=LESSON,
     title="A GRU on raw frames against a GRU on CNN features: parameters",
     points=2,
-    answer=raw_rnn_answer,
+    variants=Variants(_draw_raw_rnn(np.random.default_rng(14)), _draw_raw_rnn),
+    answer=_raw_rnn_answer,
+    question=(
+        "A GRU of {units} units reads video frames of {side} x {side} RGB pixels, raw; another "
+        "of {units} units reads {features} numbers per frame from a CNN. How many parameters "
+        "does each have? A pair (raw, features)."
+    ),
     compare=exact(),
     hint="GRU: 3 x units x (inputs + units + 2); a raw frame is side x side x 3 inputs",
 )
@@ -396,7 +445,13 @@ q_conv3d_shape = ValueExercise(
     lesson=LESSON,
     title="Output shape and parameters of a Conv3D layer",
     points=2,
-    answer=conv3d_answer,
+    variants=Variants(_draw_conv3d(np.random.default_rng(14 + 1)), _draw_conv3d),
+    answer=_conv3d_answer,
+    question=(
+        "Conv3D({filters}, {kernel_size}) (valid padding, stride 1) on clips of shape {clip} "
+        "(frames, height, width, channels): the shape of its output without the batch axis, "
+        "and its parameters? ((frames, height, width, filters), params)."
+    ),
     compare=exact(),
     hint="the formula on each of the three axes (frames, height, width); weights "
     "k_t x k_h x k_w x C_in x filters, plus a bias per filter",

@@ -2,8 +2,10 @@
 
 Three coding exercises: connected components by flood fill (:data:`label_components`),
 the training label of each region proposal (:data:`proposal_labels`) and the box
-refinement R-CNN regresses (:data:`box_deltas`). The quiz numbers are drawn from a fixed
-seed.
+refinement R-CNN regresses (:data:`box_deltas`). The quiz's numbers are declared in its
+questions (the visible ones, and a draw for each student's own, ``cnncourse handout``); the
+notebook reads them through :func:`components_question`, :func:`windows_question` and
+:func:`refined_question`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from .. import regions
 from ._core import Case, FunctionExercise, ValueExercise, choice, close, exact
+from ._variants import Variants, numbers
 
 __all__ = [
     "EXERCISES",
@@ -172,33 +175,53 @@ box_deltas = FunctionExercise(
 
 
 # --------------------------------------------------------------------------- quiz
+# Each question's numbers: the visible ones (what the lesson has always shown) and how a
+# student's own are drawn (cnncourse handout); without a seed the helpers give this notebook's.
 
 
-def components_question(seed: int = 15) -> np.ndarray:
+def components_question(seed: int | None = None) -> np.ndarray:
     """A small binary mask whose blobs count differently with 4- and 8-connectivity.
+
+    Without a ``seed``: this notebook's mask (the visible one, or a handout's).
 
     Examples
     --------
     >>> components_question().shape
     (6, 8)
+    >>> bool((components_question(seed=15) == components_question()).all())
+    True
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        mask = numbers("q_components")["mask"]
+    else:
+        mask = _draw_components(np.random.default_rng(seed))["mask"]
+    return np.array(mask, dtype=np.int64)
+
+
+def _draw_components(rng) -> dict[str, list[list[int]]]:
     while True:
         mask = (rng.random((6, 8)) < 0.4).astype(np.int64)
         four, eight = components_answer_of(mask)
         if 3 <= eight < four <= 8:
-            return mask
+            return {"mask": mask.tolist()}
 
 
 def components_answer_of(mask: Any) -> tuple[int, int]:
-    """(blobs with 4-connectivity, blobs with 8-connectivity) of a mask."""
+    """(blobs with 4-connectivity, blobs with 8-connectivity) of a mask.
+
+    Examples
+    --------
+    >>> components_answer_of([[1, 0], [0, 1]])
+    (2, 1)
+    """
+    mask = np.asarray(mask)
     return (
         int(regions.connected_components(mask, 4).max()),
         int(regions.connected_components(mask, 8).max()),
     )
 
 
-def components_answer(seed: int = 15) -> tuple[int, int]:
+def components_answer(seed: int | None = None) -> tuple[int, int]:
     """(blobs with 4-connectivity, with 8-connectivity) of :func:`components_question`.
 
     Examples
@@ -209,22 +232,30 @@ def components_answer(seed: int = 15) -> tuple[int, int]:
     return components_answer_of(components_question(seed))
 
 
-def windows_question(seed: int = 15) -> dict[str, Any]:
+def windows_question(seed: int | None = None) -> dict[str, Any]:
     """Sliding-window proposals on a square image: its side, the window sides, the stride.
+
+    Without a ``seed``: this notebook's numbers (the visible ones, or a handout's).
 
     Examples
     --------
     >>> windows_question()
     {'image_size': 192, 'sizes': [24, 40, 48], 'stride': 8}
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        q = numbers("q_windows")
+        return {"image_size": q["image_size"], "sizes": list(q["sizes"]), "stride": q["stride"]}
+    return _draw_windows(np.random.default_rng(seed))
+
+
+def _draw_windows(rng) -> dict[str, Any]:
     stride = int(rng.choice([4, 8]))
     image_size = stride * int(rng.integers(12, 30))
-    sizes = sorted(int(s) * stride for s in rng.choice(np.arange(2, 9), size=3, replace=False))
+    sizes = sorted(int(s) * stride for s in rng.permutation(np.arange(2, 9))[:3])
     return {"image_size": image_size, "sizes": sizes, "stride": stride}
 
 
-def windows_answer(seed: int = 15) -> int:
+def windows_answer(seed: int | None = None) -> int:
     """Proposals of :func:`windows_question`: CNN evaluations per image for R-CNN.
 
     Examples
@@ -232,19 +263,30 @@ def windows_answer(seed: int = 15) -> int:
     >>> windows_answer()
     1245
     """
-    q = windows_question(seed)
-    return len(regions.sliding_windows(q["image_size"], q["sizes"], q["stride"]))
+    return _windows_answer(**windows_question(seed))
 
 
-def refined_question(seed: int = 15) -> dict[str, list[float]]:
+def _windows_answer(image_size: int, sizes: list[int], stride: int) -> int:
+    return len(regions.sliding_windows(image_size, list(sizes), stride))
+
+
+def refined_question(seed: int | None = None) -> dict[str, list[float]]:
     """A proposal and the refinement ``(t_x, t_y, t_w, t_h)`` a network predicted for it.
+
+    Without a ``seed``: this notebook's numbers (the visible ones, or a handout's).
 
     Examples
     --------
     >>> refined_question()
     {'proposal': [37.0, 27.0, 60.0, 52.0], 'deltas': [-0.25, 0.05, -0.3, -0.2]}
     """
-    rng = np.random.default_rng(seed)
+    if seed is None:
+        q = numbers("q_refined_box")
+        return {"proposal": list(q["proposal"]), "deltas": list(q["deltas"])}
+    return _draw_refined(np.random.default_rng(seed))
+
+
+def _draw_refined(rng) -> dict[str, list[float]]:
     corner = rng.integers(0, 40, size=2)
     proposal = np.concatenate([corner, corner + rng.integers(8, 30, size=2)])
     deltas = [
@@ -256,7 +298,7 @@ def refined_question(seed: int = 15) -> dict[str, list[float]]:
     return {"proposal": [float(v) for v in proposal], "deltas": deltas}
 
 
-def refined_answer(seed: int = 15) -> tuple[float, float, float, float]:
+def refined_answer(seed: int | None = None) -> tuple[float, float, float, float]:
     """The refined box ``(x_min, y_min, x_max, y_max)`` of :func:`refined_question`.
 
     Examples
@@ -264,9 +306,20 @@ def refined_answer(seed: int = 15) -> tuple[float, float, float, float]:
     >>> [round(v, 2) for v in refined_answer()]
     [34.23, 30.52, 51.27, 50.98]
     """
-    q = refined_question(seed)
-    box = regions.decode_deltas([q["proposal"]], [q["deltas"]])[0]
+    return _refined_answer(**refined_question(seed))
+
+
+def _refined_answer(proposal: list[float], deltas: list[float]) -> tuple[float, ...]:
+    box = regions.decode_deltas([list(proposal)], [list(deltas)])[0]
     return tuple(float(v) for v in box)
+
+
+def _components_text(mask: list[list[int]]) -> str:
+    rows = "\n".join("  " + " ".join(str(v) for v in row) for row in mask)
+    return (
+        "How many blobs does this mask have with 4-connectivity, and with 8-connectivity? "
+        f"A pair (four, eight).\n{rows}"
+    )
 
 
 q_components = ValueExercise(
@@ -274,7 +327,9 @@ q_components = ValueExercise(
     lesson=LESSON,
     title="Blobs of a mask with 4- and with 8-connectivity",
     points=2,
-    answer=components_answer,
+    variants=Variants(_draw_components(np.random.default_rng(15)), _draw_components),
+    answer=components_answer_of,
+    question=_components_text,
     compare=exact(),
     hint="with 8-connectivity, pixels that touch only at a corner join",
 )
@@ -284,7 +339,14 @@ q_windows = ValueExercise(
     lesson=LESSON,
     title="Sliding-window proposals per image: R-CNN's CNN evaluations",
     points=2,
-    answer=windows_answer,
+    # the lesson's numbers (drawn with seed 15 by an earlier generator)
+    variants=Variants({"image_size": 192, "sizes": [24, 40, 48], "stride": 8}, _draw_windows),
+    answer=_windows_answer,
+    question=(
+        "Square sliding windows of sides {sizes}, every {stride} pixels, fully inside a square "
+        "image of {image_size} x {image_size}: how many proposals (CNN evaluations for R-CNN) "
+        "per image?"
+    ),
     compare=exact(),
     hint="per window side s: (floor((image - s) / stride) + 1) positions per axis, squared",
 )
@@ -294,7 +356,13 @@ q_refined_box = ValueExercise(
     lesson=LESSON,
     title="Apply a predicted refinement to a proposal",
     points=2,
-    answer=refined_answer,
+    variants=Variants(_draw_refined(np.random.default_rng(15)), _draw_refined),
+    answer=_refined_answer,
+    question=(
+        "A proposal (x_min, y_min, x_max, y_max) = {proposal} and the refinement "
+        "(t_x, t_y, t_w, t_h) = {deltas} predicted for it: the refined box (x_min, y_min, "
+        "x_max, y_max)?"
+    ),
     compare=close(rtol=0, atol=1e-3),
     hint="centre moves by t_x * w and t_y * h; the size is multiplied by exp(t_w) and exp(t_h)",
 )
