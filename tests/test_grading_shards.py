@@ -2,6 +2,8 @@
 output (tiny notebooks that import no Keras)."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 from conftest import SEED, run_cli
@@ -41,23 +43,34 @@ def _class(folder):
 GRADE = ("--seed", SEED, "--workers", 2, "--quiet", "--lesson", 1, "--timeout", 60)
 
 
+def _cnncourse(*args):
+    """``cnncourse ARGS`` in a process of its own, as an instructor runs it: (code, out, err)."""
+    command = "import sys; from cnncourse.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.run(
+        [sys.executable, "-c", command, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return proc.returncode, proc.stdout, proc.stderr
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("shards")
     subs = _class(root / "subs")
-    codes = [run_cli("grade", subs, "--out", root / "whole", *GRADE)[0]]
+    runs = [_cnncourse("grade", subs, "--out", root / "whole", *GRADE)]
     for k in (1, 2):
-        codes.append(
-            run_cli("grade", subs, "--out", root / f"s{k}", "--shard", f"{k}/2", *GRADE)[0]
-        )
-    codes.append(run_cli("merge", root / "merged", root / "s2", root / "s1")[0])
-    return root, codes
+        runs.append(_cnncourse("grade", subs, "--out", root / f"s{k}", "--shard", f"{k}/2", *GRADE))
+    runs.append(_cnncourse("merge", root / "merged", root / "s2", root / "s1"))
+    return root, [code for code, _, _ in runs], [err for _, _, err in runs]
 
 
 @pytest.mark.slow
 def test_two_shards_merged_are_the_single_run(graded):
-    root, codes = graded
-    assert codes == [0, 0, 0, 0]
+    root, codes, errors = graded
+    assert codes == [0, 0, 0, 0], errors
     whole, merged = root / "whole", root / "merged"
     csv_whole = (whole / "grades.csv").read_bytes()
     assert (merged / "grades.csv").read_bytes() == csv_whole
@@ -73,7 +86,7 @@ def test_two_shards_merged_are_the_single_run(graded):
 
 @pytest.mark.slow
 def test_each_shard_grades_its_own_part_once(graded):
-    root, _ = graded
+    root, _, _ = graded
     parts = [json.loads((root / f"s{k}" / "grades.json").read_text()) for k in (1, 2)]
     students = [[s["student"] for s in p["submissions"]] for p in parts]
     assert students == [["ann", "cy", "eve"], ["bob", "dee"]]
@@ -82,7 +95,7 @@ def test_each_shard_grades_its_own_part_once(graded):
 
 @pytest.mark.slow
 def test_merge_refuses_shards_that_do_not_fit(graded):
-    root, _ = graded
+    root, _, _ = graded
     code, _, err = run_cli("merge", root / "bad1", root / "s1")
     assert code == 2 and "each of the shards 1 to 2 once" in err
     code, _, err = run_cli("merge", root / "bad2", root / "s1", root / "s1")

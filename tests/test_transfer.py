@@ -220,7 +220,11 @@ def test_offline_the_weights_are_one_clear_line_within_seconds_and_nothing_print
 
 
 def test_the_network_check_gives_up_after_its_timeout_when_nothing_answers(monkeypatch):
-    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: time.sleep(30))
+    def stall(*args, **kwargs):  # answers nothing for 30 s, then fails like a timeout
+        time.sleep(30)
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(socket, "create_connection", stall)
     start = time.perf_counter()
     why = imagenet._unreachable("https://storage.googleapis.com/x.h5", timeout=0.3)
     assert time.perf_counter() - start < 2 and why == (
