@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "label_accuracy",
     "BORROWED",
     "ERROR",
     "FAILED",
@@ -423,3 +424,36 @@ def judge(
     if exercise.kind == VALUE:
         return judge_value(exercise, outcome, expected)
     return Result(exercise.id, ERROR, f"cannot grade exercises of kind {exercise.kind!r}.")
+
+
+def label_accuracy(expected: Any, got: Any, pass_accuracy: float) -> str | None:
+    """Predicted labels ``got`` scored against the true ``expected``: None (passed) when at
+    least ``pass_accuracy`` of them agree, else why not (lessons 7 and 9's training exercises).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> label_accuracy(np.array([0, 1, 2, 3]), np.array([0, 1, 2, 0]), 0.8)
+    'held-out accuracy 75.0% (3 of 4 test images), below the 80% to pass'
+    """
+    truth = np.asarray(expected)
+    try:
+        got = np.asarray(got)
+    except Exception:  # noqa: BLE001 - anything that is not array-like
+        return f"expected an array of labels, got {type(got).__name__}"
+    if got.shape != truth.shape:
+        more = " (take argmax(axis=-1) of the probabilities)" if got.ndim == 2 else ""
+        return (
+            f"expected one integer label per test image, shape {truth.shape}; "
+            f"got shape {got.shape}{more}"
+        )
+    if not (np.issubdtype(got.dtype, np.integer) or np.issubdtype(got.dtype, np.floating)):
+        return f"expected integer labels, got dtype {got.dtype}"
+    right = int((got == truth).sum())
+    accuracy = right / truth.size
+    if accuracy < pass_accuracy:
+        return (
+            f"held-out accuracy {accuracy:.1%} ({right} of {truth.size} test images), "
+            f"below the {pass_accuracy:.0%} to pass"
+        )
+    return None

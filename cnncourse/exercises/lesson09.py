@@ -22,6 +22,7 @@ import numpy as np
 
 from ._core import Case, FunctionExercise, ValueExercise, choice, each, exact
 from ._variants import Variants, numbers
+from ._verdict import label_accuracy
 
 __all__ = [
     "EXERCISES",
@@ -272,27 +273,7 @@ def few_label_accuracy(expected: Any, got: Any) -> str | None:
     >>> few_label_accuracy(truth, np.array([0, 1, 0, 0]))
     'held-out accuracy 50.0% (2 of 4 test images), below the 75% to pass'
     """
-    truth = np.asarray(expected)
-    try:
-        got = np.asarray(got)
-    except Exception:  # noqa: BLE001 - anything that is not array-like
-        return f"expected an array of labels, got {type(got).__name__}"
-    if got.shape != truth.shape:
-        more = " (take argmax(axis=-1) of the probabilities)" if got.ndim == 2 else ""
-        return (
-            f"expected one integer label per test image, shape {truth.shape}; "
-            f"got shape {got.shape}{more}"
-        )
-    if not (np.issubdtype(got.dtype, np.integer) or np.issubdtype(got.dtype, np.floating)):
-        return f"expected integer labels, got dtype {got.dtype}"
-    right = int((got == truth).sum())
-    accuracy = right / truth.size
-    if accuracy < PASS_ACCURACY:
-        return (
-            f"held-out accuracy {accuracy:.1%} ({right} of {truth.size} test images), "
-            f"below the {PASS_ACCURACY:.0%} to pass"
-        )
-    return None
+    return label_accuracy(expected, got, PASS_ACCURACY)
 
 
 few_label_accuracy.reveals_expected = False
