@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -189,3 +191,33 @@ def test_kerass_torch_average_pool_counts_one_sided_padding():
     theirs = keras.ops.average_pool(x, pool, strides=stride, padding=padding)
     ours = pooling.avg_pool2d(x, pool, stride, padding)
     assert not np.allclose(ours, keras.ops.convert_to_numpy(theirs))
+
+
+def test_float64_gradients_on_jax_without_64_bit_types_switched_on():
+    """A student's JAX session has 64-bit types off (the tests switch them on): a float64
+    input is still differentiated in float64, as on TensorFlow and PyTorch (lesson 6
+    checks backward passes against Keras to 1e-7)."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("jax") is None:
+        pytest.skip("jax is not installed")
+    code = (
+        "import jax, keras, numpy as np\n"
+        "from cnncourse import autodiff\n"
+        "assert not jax.config.jax_enable_x64\n"
+        "x = np.linspace(-1, 1, 7) / 3\n"
+        "cube = lambda v: keras.ops.sum(keras.ops.multiply(keras.ops.multiply(v, v), v))\n"
+        "(dx,) = autodiff.gradient(cube, x)\n"
+        "assert dx.dtype == np.float64, dx.dtype\n"
+        "error = np.abs(dx - 3 * x**2).max()\n"
+        "assert error < 1e-14, error\n"
+        "assert not jax.config.jax_enable_x64, 'switched on for the call only'\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "JAX_ENABLE_X64"}
+    env["KERAS_BACKEND"] = "jax"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
