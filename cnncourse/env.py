@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EnvInfo", "devices", "setup"]
+__all__ = ["EnvInfo", "devices", "jax_compilation_cache", "setup"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,49 @@ def _torch_devices() -> tuple[str, tuple[str, ...]]:
     return f"GPU {device}", names
 
 
+def jax_compilation_cache() -> str | None:
+    """Keep JAX's compiled training steps on disk; the folder, or None where there is none.
+
+    On JAX, Keras compiles each model's training, test and prediction steps with XLA, once
+    per model and batch shape: 1-4 s on a CPU for a lesson's small model, often longer than
+    the training itself. The same program (the same model trained with another learning
+    rate, the same lesson run again) then compiles again. JAX's persistent compilation
+    cache keeps every compiled program in a folder and loads it again in milliseconds:
+    ``~/.cache/cnncourse/jax`` (under ``$XDG_CACHE_HOME`` if set), or the folder the user
+    has set (``JAX_COMPILATION_CACHE_DIR``), which is left as it is. Only on JAX; a
+    folder that cannot be written means no cache. :func:`setup` calls it.
+
+    Examples
+    --------
+    >>> import keras
+    >>> folder = jax_compilation_cache()
+    >>> folder is None or keras.backend.backend() == "jax"
+    True
+    """
+    import keras
+
+    if keras.backend.backend() != "jax":
+        return None
+    import jax
+
+    if jax.config.jax_compilation_cache_dir:
+        return jax.config.jax_compilation_cache_dir
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(root, "cnncourse", "jax")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK):
+        return None
+    jax.config.update("jax_compilation_cache_dir", folder)
+    # the lessons' steps compile in 0.1-4 s: keep them all (JAX's default keeps >= 1 s only);
+    # at most 1 GiB, the entries used longest ago deleted first (a whole course: ~100 MB)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_compilation_cache_max_size", 2**30)
+    return folder
+
+
 _DEVICES = {
     "tensorflow": _tensorflow_devices,
     "jax": _jax_devices,
@@ -193,6 +236,7 @@ def setup(seed: int = 0, verbose: bool = True) -> EnvInfo:
     from . import plot, train
 
     train.set_seed(seed)
+    jax_compilation_cache()
 
     plot.use_style()
     in_use, gpus = devices()

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnncourse import autodiff, ops, pooling
+from cnncourse import autodiff, ops, pooling, shapes
 from cnncourse import backprop as bp
 
 TOL = 1e-7  # float64 throughout: the backend and NumPy agree to round-off
@@ -18,9 +18,10 @@ BACKEND = keras.backend.backend()
 # with ours to 3e-6 there; test_kerass_torch_cross_entropy_is_not_float64 below fails once Keras
 # fixes it, and then this can go.
 LOSS_TOL = 1e-5 if BACKEND == "torch" else 1e-6
-# Keras 3.15's average_pool on PyTorch counts the padded zeros when "same" pads one side more
-# than the other (a 3-pool of stride 2 on a width of 6), unlike TensorFlow, JAX and
-# AveragePooling2D's documentation; test_kerass_torch_average_pool_counts_one_sided_padding
+# Keras 3.15's average_pool on PyTorch, where "same" pads one side more than the other (a
+# 3-pool of stride 2 on a width of 6), pads the input itself with copies of the edge pixels
+# (torch's mode="replicate", keras/src/backend/torch/nn.py, _apply_same_padding) and averages
+# them too, unlike TensorFlow, JAX and AveragePooling2D's documentation (lesson 4 shows it); test_kerass_torch_average_pool_counts_one_sided_padding
 # fails once it is fixed, and then the case can come back.
 TORCH_ONE_SIDED_POOL = ((1, 7, 6, 2), 3, 2, "same")
 
@@ -188,9 +189,15 @@ def test_kerass_torch_average_pool_counts_one_sided_padding():
     """Fails once Keras's average_pool on PyTorch leaves one-sided "same" padding out."""
     x_shape, pool, stride, padding = TORCH_ONE_SIDED_POOL
     x = _rng().normal(size=x_shape)
-    theirs = keras.ops.average_pool(x, pool, strides=stride, padding=padding)
+    theirs = keras.ops.convert_to_numpy(
+        keras.ops.average_pool(x, pool, strides=stride, padding=padding)
+    )
     ours = pooling.avg_pool2d(x, pool, stride, padding)
-    assert not np.allclose(ours, keras.ops.convert_to_numpy(theirs))
+    assert not np.allclose(ours, theirs)
+    # what it computes instead: the mean over windows of the input padded with edge copies
+    (top, bottom), (left, right) = shapes.same_padding((pool, pool), (stride, stride), x_shape[1:3])
+    edges = np.pad(x, [(0, 0), (top, bottom), (left, right), (0, 0)], mode="edge")
+    np.testing.assert_allclose(theirs, pooling.avg_pool2d(edges, pool, stride), atol=1e-6)
 
 
 def test_float64_gradients_on_jax_without_64_bit_types_switched_on():
