@@ -27,10 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_collection_modifyitems(items):
-    """Every notebook nbval executes is slow: ``pytest -m "not slow"`` leaves them out."""
+    """Every notebook nbval executes is slow (``pytest -m "not slow"`` leaves them out) and
+    a notebook (``-m "not slow or notebook"``: the unit tests and the notebooks, as CI's
+    JAX and PyTorch legs run them)."""
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.notebook)
 
 
 @pytest.fixture(autouse=True)

@@ -21,8 +21,9 @@ LOSS_TOL = 1e-5 if BACKEND == "torch" else 1e-6
 # Keras 3.15's average_pool on PyTorch, where "same" pads one side more than the other (a
 # 3-pool of stride 2 on a width of 6), pads the input itself with copies of the edge pixels
 # (torch's mode="replicate", keras/src/backend/torch/nn.py, _apply_same_padding) and averages
-# them too, unlike TensorFlow, JAX and AveragePooling2D's documentation (lesson 4 shows it); test_kerass_torch_average_pool_counts_one_sided_padding
-# fails once it is fixed, and then the case can come back.
+# them too, unlike TensorFlow, JAX and AveragePooling2D's documentation (lesson 4 shows it);
+# test_kerass_torch_average_pool_counts_one_sided_padding fails once it is fixed, and then
+# the case can come back.
 TORCH_ONE_SIDED_POOL = ((1, 7, 6, 2), 3, 2, "same")
 
 
