@@ -181,7 +181,10 @@ def budget_segmenter(input_shape: tuple[int, int, int], num_classes: int) -> Any
     def block(x: Any, filters: int, convs: int) -> Any:
         for _ in range(convs):
             x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-            x = layers.BatchNormalization()(x)
+            # momentum 0.9, as every builder of the package (models._checks.BN_MOMENTUM):
+            # with Keras's 0.99 the moving statistics lag behind 500 steps of training, and
+            # on PyTorch the mean IoU in inference mode fell to 0.67-0.79 (0.97 in training)
+            x = layers.BatchNormalization(momentum=0.9)(x)
             x = layers.Activation("relu")(x)
         return x
 
