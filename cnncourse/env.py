@@ -145,6 +145,10 @@ def jax_compilation_cache() -> str | None:
         return None
     import jax
 
+    # the lessons' steps compile in 0.1-4 s: keep them all (JAX's default keeps >= 1 s only),
+    # unless the user chose otherwise
+    if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in os.environ:
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     if jax.config.jax_compilation_cache_dir:
         return jax.config.jax_compilation_cache_dir
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -156,9 +160,7 @@ def jax_compilation_cache() -> str | None:
     if not os.access(folder, os.W_OK):
         return None
     jax.config.update("jax_compilation_cache_dir", folder)
-    # the lessons' steps compile in 0.1-4 s: keep them all (JAX's default keeps >= 1 s only);
     # at most 1 GiB, the entries used longest ago deleted first (a whole course: ~100 MB)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_compilation_cache_max_size", 2**30)
     return folder
 
