@@ -233,6 +233,9 @@ def devices() -> tuple[str, tuple[str, ...]]:
 def setup(seed: int = 0, verbose: bool = True) -> EnvInfo:
     """Seed everything, apply the course's figure style and print what is used.
 
+    On JAX it also keeps compiled steps on disk (:func:`jax_compilation_cache`); on
+    PyTorch it computes on one CPU thread (:func:`torch_threads`).
+
     Parameters
     ----------
     seed : int
