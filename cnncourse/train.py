@@ -52,7 +52,9 @@ def set_seed(seed: int = 0) -> None:
     On JAX and PyTorch it does not import TensorFlow: ``keras.utils.set_random_seed``
     imports it whenever it is installed (to seed ``tf.data``), which costs every lesson
     about 5 s and 700 MB on a backend that never uses it. The course makes no ``tf.data``
-    pipelines; if TensorFlow was imported already, it is seeded as well.
+    pipelines; if TensorFlow was imported already, it is seeded as well. (Keras then
+    takes TensorFlow to be absent for the rest of the session: to use ``tf.data`` with
+    JAX or PyTorch, ``import tensorflow`` before the first seeding.)
 
     With the same seed, building and training a model gives the same numbers again (on
     the CPU; some GPU kernels are not deterministic).
