@@ -2,6 +2,7 @@
 and for the notebook kernels nbval starts (they inherit this environment)."""
 
 import os
+import re
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -26,14 +27,84 @@ import pytest  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Every notebook nbval executes is slow (``pytest -m "not slow"`` leaves them out) and
     a notebook (``-m "not slow or notebook"``: the unit tests and the notebooks, as CI's
-    JAX and PyTorch legs run them)."""
+    JAX and PyTorch legs run them). In a worker of ``pytest -n 2``, the longest groups of
+    tests go first (:func:`run_order`)."""
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
             item.add_marker(pytest.mark.notebook)
+    if hasattr(config, "workerinput") and config.getoption("dist", "no") == "loadgroup":
+        items[:] = run_order(items)
+
+
+# ------------------------------------------------------------------ two processes
+# `pytest -n 2` (pytest-xdist, with --dist loadgroup from pyproject.toml) runs the tests in
+# two processes, a group at a time each: one group's tests run in one process, in order.
+# xdist's own loadgroup reads xdist_group marks through a change of the test's id that
+# pytest 9.2 no longer takes (pytest-xdist issue 1386: the tests go one by one, a notebook's
+# cells into two kernels), so the course gives xdist a scheduler of its own that groups by
+# the test's id (tests/test_test_groups.py checks both).
+
+#: The test files that look at the grader's class-sized runs (the session-scoped fixtures
+#: crafted, course and attacks below): one group, so that each run happens once.
+GRADING_FILES = (
+    "tests/test_grading_attacks.py",
+    "tests/test_grading_cli.py",
+    "tests/test_grading_grader.py",
+    "tests/test_grading_report.py",
+    "tests/test_grading_runner.py",
+    "tests/test_grading_sandbox.py",
+)
+
+
+def group_of(nodeid):
+    """The group of a test, from its id: ``grading-runs`` for :data:`GRADING_FILES`,
+    ``notebooks-NN`` for the notebook of ``lessons/`` and the solution of lesson NN (one
+    after the other in one process: on JAX the second finds the steps the first compiled in
+    the compilation cache, cnncourse.env.jax_compilation_cache), else the test's file."""
+    path = nodeid.split("::")[0]
+    notebook = re.fullmatch(r"(?:lessons|solutions)/(\d+)_[^/]*\.ipynb", path)
+    if path in GRADING_FILES:
+        return "grading-runs"
+    if notebook:
+        return f"notebooks-{notebook[1]}"
+    return path
+
+
+
+def run_order(items):
+    """The tests in the order the groups are handed out: the grading runs (minutes
+    together), the notebooks, the other files with a slow test, then the short ones, which
+    even out the end of the run; in each, groups and tests in the order collected."""
+    groups = {item: group_of(item.nodeid) for item in items}
+    slow = {groups[item] for item in items if item.get_closest_marker("slow")}
+    first = {}
+    for item in items:
+        first.setdefault(groups[item], len(first))
+
+    def rank(group):
+        if group == "grading-runs":
+            return 0
+        return 1 if group.startswith("notebooks-") else 2 if group in slow else 3
+
+    return sorted(items, key=lambda item: (rank(groups[item]), first[groups[item]]))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist loadgroup``: hand out whole groups of :func:`group_of`."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CourseGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return group_of(nodeid)
+
+    return CourseGroups(config, log)
 
 
 @pytest.fixture(autouse=True)
@@ -203,3 +274,5 @@ def attacks(tmp_path_factory):
     return dict(proc=proc, out=out, students=students, word=word, outside=outside,
                 contacts=contacts, token=token, maxrss_kb=maxrss, data=data,
                 csv=csv_text)  # fmt: skip
+
+
