@@ -74,7 +74,6 @@ def group_of(nodeid):
     return path
 
 
-
 def run_order(items):
     """The tests in the order the groups are handed out: the grading runs (minutes
     together), the notebooks, the other files with a slow test, then the short ones, which
@@ -274,5 +273,3 @@ def attacks(tmp_path_factory):
     return dict(proc=proc, out=out, students=students, word=word, outside=outside,
                 contacts=contacts, token=token, maxrss_kb=maxrss, data=data,
                 csv=csv_text)  # fmt: skip
-
-
