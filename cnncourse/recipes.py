@@ -249,8 +249,9 @@ BOX_RECIPE: dict[str, Any] = {
 #:
 #: AP@0.5 (mean over the 3 classes) 0.833-0.891 on 500 held-out scenes (seeds 0-2; AP@0.75
 #: only 0.21-0.26: the boxes are roughly right, not tight) in about 9 s of training on a
-#: 2-core CPU with TensorFlow (7 epochs; 8 gave 0.855-0.910). ``decode`` keeps every box scoring 0.05 or more, as AP wants; for drawing,
-#: use a higher ``score_threshold`` such as 0.5.
+#: 2-core CPU with TensorFlow (7 epochs; 8 gave 0.855-0.910). ``decode`` keeps every box
+#: scoring 0.05 or more, as AP wants; for drawing, use a higher ``score_threshold`` such
+#: as 0.5.
 DETECTOR_RECIPE: dict[str, Any] = {
     "data": {"size": 32, "max_objects": 3},
     "n_train": 2000,
