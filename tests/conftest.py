@@ -36,7 +36,8 @@ def pytest_collection_modifyitems(config, items):
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
             item.add_marker(pytest.mark.notebook)
-    if hasattr(config, "workerinput") and config.getoption("dist", "no") == "loadgroup":
+    # (in a worker, xdist has set --dist back to "no" and keeps "loadgroup" apart)
+    if hasattr(config, "workerinput") and getattr(config.option, "loadgroup", False):
         items[:] = run_order(items)
 
 
@@ -75,9 +76,10 @@ def group_of(nodeid):
 
 
 def run_order(items):
-    """The tests in the order the groups are handed out: the grading runs (minutes
-    together), the notebooks, the other files with a slow test, then the short ones, which
-    even out the end of the run; in each, groups and tests in the order collected."""
+    """The tests in the order the groups are handed out, longest first: the grading runs
+    (minutes together), the other files with a slow test (the website, the wheel...), the
+    notebooks, then the short ones, which even out the end of the run; in each, groups and
+    tests in the order collected."""
     groups = {item: group_of(item.nodeid) for item in items}
     slow = {groups[item] for item in items if item.get_closest_marker("slow")}
     first = {}
@@ -87,7 +89,9 @@ def run_order(items):
     def rank(group):
         if group == "grading-runs":
             return 0
-        return 1 if group.startswith("notebooks-") else 2 if group in slow else 3
+        if group.startswith("notebooks-"):
+            return 2
+        return 1 if group in slow else 3
 
     return sorted(items, key=lambda item: (rank(groups[item]), first[groups[item]]))
 

@@ -34,7 +34,7 @@ def test_a_lessons_notebook_and_its_solution_are_one_group():
     assert group_of("cnncourse/env.py::cnncourse.env.setup") == "cnncourse/env.py"
 
 
-def test_the_grading_runs_go_first_then_notebooks_then_slow_files_then_the_rest():
+def test_the_grading_runs_go_first_then_slow_files_then_notebooks_then_the_rest():
     fast = _Item("tests/test_shapes.py::test_a")
     slow = _Item("tests/test_wheel.py::test_b", slow=True)
     slow_beside = _Item("tests/test_wheel.py::test_c")  # its file is slow: it goes with it
@@ -45,7 +45,7 @@ def test_the_grading_runs_go_first_then_notebooks_then_slow_files_then_the_rest(
     attacks = _Item("tests/test_grading_attacks.py::test_x", slow=True)
     items = [fast, slow, *cells, other, *solved, crafted, slow_beside, attacks]
     # a notebook's cells stay in order, the lesson's before the solution's
-    assert run_order(items) == [crafted, attacks, *cells, *solved, other, slow, slow_beside, fast]
+    assert run_order(items) == [crafted, attacks, slow, slow_beside, *cells, *solved, other, fast]
 
 
 def test_the_grading_files_are_those_whose_tests_use_the_graders_class_sized_runs():
