@@ -2,7 +2,6 @@
 and for the notebook kernels nbval starts (they inherit this environment)."""
 
 import os
-import re
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -23,6 +22,8 @@ if os.environ.get("KERAS_BACKEND") == "jax":
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+
+from cnncourse.notebooks import NAME_PATTERN  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,7 +68,8 @@ def group_of(nodeid):
     after the other in one process: on JAX the second finds the steps the first compiled in
     the compilation cache, cnncourse.env.jax_compilation_cache), else the test's file."""
     path = nodeid.split("::")[0]
-    notebook = re.fullmatch(r"(?:lessons|solutions)/(\d+)_[^/]*\.ipynb", path)
+    folder, _, name = path.rpartition("/")
+    notebook = NAME_PATTERN.match(name) if folder in ("lessons", "solutions") else None
     if path in GRADING_FILES:
         return "grading-runs"
     if notebook:
