@@ -1,13 +1,13 @@
 """How `pytest -n 2` shares the tests between its two processes (tests/conftest.py: group_of,
 run_order and the scheduler it gives pytest-xdist), and that the README's test command is the
-one CI runs."""
+one CI runs; the threads each process gives TensorFlow."""
 
 import ast
 import re
 import subprocess
 import sys
 
-from conftest import GRADING_FILES, ROOT, group_of, run_order
+from conftest import GRADING_FILES, ROOT, group_of, run_order, threads_per_worker
 
 
 class _Item:
@@ -90,3 +90,10 @@ def test_the_readmes_test_command_is_the_one_ci_runs_with_pytest_xdist_installed
     assert f"\n{command} || status=$?" in ci
     requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8")
     assert re.search(r"^pytest-xdist\b", requirements, re.M)
+
+
+def test_two_workers_on_two_cores_give_tensorflow_one_thread_each():
+    assert threads_per_worker(cores=2, workers=2) == 1
+    assert threads_per_worker(cores=16, workers=2) == 8
+    assert threads_per_worker(cores=2, workers=4) == 1
+    assert threads_per_worker(cores=2, workers=1) is None  # one process: TensorFlow's choice
