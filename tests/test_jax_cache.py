@@ -10,9 +10,12 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("jax") is None, reason="jax is not installed"
-)
+# slow: each case compiles and trains in a child process on JAX, whatever backend the tests
+# run on, so CI's TensorFlow leg runs them once (its JAX and PyTorch legs leave slow tests out)
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed"),
+    pytest.mark.slow,
+]
 
 SCRIPT = """
 import time, numpy as np

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from conftest import GRADING_FILES, ROOT, group_of, run_order, threads_per_worker
 
 
@@ -67,6 +68,7 @@ def test_the_grading_files_are_those_whose_tests_use_the_graders_class_sized_run
     assert users == set(GRADING_FILES)
 
 
+@pytest.mark.slow  # a pytest of its own, in child processes: once, in CI's TensorFlow leg
 def test_two_processes_run_each_group_whole():
     files = ["tests/test_lesson_numbers.py", "tests/test_grading_codec.py"]
     run = subprocess.run(
