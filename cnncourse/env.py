@@ -15,13 +15,23 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import math
+import operator
 import os
 import platform
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EnvInfo", "devices", "jax_compilation_cache", "setup", "torch_threads"]
+__all__ = [
+    "EnvInfo",
+    "devices",
+    "jax_compilation_cache",
+    "jax_flat_random",
+    "setup",
+    "torch_threads",
+]
 
 
 @dataclass(frozen=True)
@@ -165,6 +175,67 @@ def jax_compilation_cache() -> str | None:
     return folder
 
 
+#: The functions of Keras's JAX backend that fill new weights (its initialisers call them).
+_JAX_DRAWS = ("uniform", "normal", "truncated_normal")
+
+
+def _drawn_flat(draw):
+    """``draw`` (a Keras JAX random function), drawing n-d shapes flat and reshaping."""
+
+    @functools.wraps(draw)
+    def flat(shape, *args, **kwargs):
+        try:
+            dims = tuple(operator.index(d) for d in shape)
+        except TypeError:  # a shape JAX traces: as Keras draws it
+            return draw(shape, *args, **kwargs)
+        if len(dims) < 2:
+            return draw(shape, *args, **kwargs)
+        return draw((math.prod(dims),), *args, **kwargs).reshape(dims)
+
+    flat.cnncourse_flat = True
+    return flat
+
+
+def jax_flat_random() -> bool | None:
+    """On JAX, draw Keras's random weights flat and reshape them: the same numbers, compiled
+    in a fraction of the time.
+
+    Keras fills every new weight with ``jax.random`` (Glorot uniform, He normal...), one XLA
+    compilation per weight shape. JAX's threefry compiles n-d shapes very slowly: on a
+    2-core CPU ``jax.random.uniform(key, (3, 3, 8, 16))`` took 1.3 s to compile, and the
+    same numbers drawn as a vector of 1,152 and reshaped 0.19 s (normal and truncated
+    normal alike; bit for bit the same values, threefry numbers each element by its place
+    in the flat array). Building lesson 5's 4-layer model took 9 s in four compilations.
+    So :data:`_JAX_DRAWS` of Keras's JAX backend (``keras.src.backend.jax.random``: Keras
+    has no public hook) draw shapes of two or more dimensions flat; the numbers do not
+    change (``tests/test_package.py`` checks them against JAX's own). Only on JAX; once.
+    :func:`setup` calls it.
+
+    Returns
+    -------
+    bool or None
+        True when Keras's JAX random functions draw flat (now or already); None off JAX.
+
+    Examples
+    --------
+    >>> import keras
+    >>> flat = jax_flat_random()
+    >>> flat is None or keras.backend.backend() == "jax"
+    True
+    """
+    import keras
+
+    if keras.backend.backend() != "jax":
+        return None
+    from keras.src.backend.jax import random as jax_random
+
+    for name in _JAX_DRAWS:
+        draw = getattr(jax_random, name)
+        if not getattr(draw, "cnncourse_flat", False):
+            setattr(jax_random, name, _drawn_flat(draw))
+    return True
+
+
 def torch_threads() -> int | None:
     """On PyTorch, compute on one CPU thread unless the user chose (``OMP_NUM_THREADS``).
 
@@ -233,8 +304,9 @@ def devices() -> tuple[str, tuple[str, ...]]:
 def setup(seed: int = 0, verbose: bool = True) -> EnvInfo:
     """Seed everything, apply the course's figure style and print what is used.
 
-    On JAX it also keeps compiled steps on disk (:func:`jax_compilation_cache`); on
-    PyTorch it computes on one CPU thread (:func:`torch_threads`).
+    On JAX it also keeps compiled steps on disk (:func:`jax_compilation_cache`) and draws
+    new weights in the form that compiles fast (:func:`jax_flat_random`); on PyTorch it
+    computes on one CPU thread (:func:`torch_threads`).
 
     Parameters
     ----------
@@ -269,6 +341,7 @@ def setup(seed: int = 0, verbose: bool = True) -> EnvInfo:
 
     train.set_seed(seed)
     jax_compilation_cache()
+    jax_flat_random()
     torch_threads()
 
     plot.use_style()

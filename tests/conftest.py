@@ -62,6 +62,10 @@ if os.environ.get("KERAS_BACKEND") == "jax":
             del os.environ["XLA_FLAGS"]
         else:
             os.environ["XLA_FLAGS"] = _flags
+    # new weights drawn as the lessons draw them: flat, the same numbers, compiled faster
+    from cnncourse import env as _env
+
+    _env.jax_flat_random()
 
 from pathlib import Path  # noqa: E402
 

@@ -101,3 +101,29 @@ def test_env_setup_rejects_a_negative_seed():
 
     with pytest.raises(ValueError, match="seed must be >= 0"):
         env.setup(seed=-1)
+
+
+def test_on_jax_keras_draws_new_weights_flat_and_the_numbers_do_not_change():
+    import keras
+
+    from cnncourse import env
+
+    if keras.backend.backend() != "jax":  # CI's JAX leg checks the rest
+        assert env.jax_flat_random() is None
+        return
+    from keras.src.backend.jax import random as jax_random
+
+    assert env.jax_flat_random() is True and env.jax_flat_random() is True  # once
+    for name in env._JAX_DRAWS:
+        draw = getattr(jax_random, name)
+        assert draw.cnncourse_flat and not getattr(draw.__wrapped__, "cnncourse_flat", False)
+        for shape in [(3, 3, 8, 16), (5, 5, 1, 6), (7, 13), (4,), ()]:
+            np.testing.assert_array_equal(
+                keras.ops.convert_to_numpy(draw(shape, seed=7)),
+                keras.ops.convert_to_numpy(draw.__wrapped__(shape, seed=7)),
+            )
+    # through Keras's public API: a Glorot-uniform kernel, as a Conv2D gets it
+    kernel = keras.initializers.GlorotUniform(seed=3)((3, 3, 8, 16))
+    limit = (6 / (3 * 3 * 8 + 3 * 3 * 16)) ** 0.5
+    expected = jax_random.uniform.__wrapped__((3, 3, 8, 16), -limit, limit, seed=3)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(kernel), np.asarray(expected), rtol=1e-6)
