@@ -175,46 +175,52 @@ def jax_compilation_cache() -> str | None:
     return folder
 
 
-#: The functions of Keras's JAX backend that fill new weights (its initialisers call them).
+#: The functions of ``jax.random`` that Keras's JAX backend fills new weights with.
 _JAX_DRAWS = ("uniform", "normal", "truncated_normal")
 
 
 def _drawn_flat(draw):
-    """``draw`` (a Keras JAX random function), drawing n-d shapes flat and reshaping."""
+    """``jax.random.<draw>``, drawing a single key's n-d ``shape`` flat and reshaping it.
+
+    Only where that gives the very numbers ``draw`` gives: one key (not a batch of keys),
+    ``shape`` passed by name as whole numbers, bounds that are plain numbers (arrays would
+    broadcast against the shape); anything else goes to ``draw`` as it is.
+    """
 
     @functools.wraps(draw)
-    def flat(shape, *args, **kwargs):
+    def flat(key, *args, shape=None, **kwargs):
         try:
             dims = tuple(operator.index(d) for d in shape)
-        except TypeError:  # a shape JAX traces: as Keras draws it
-            return draw(shape, *args, **kwargs)
-        if len(dims) < 2:
-            return draw(shape, *args, **kwargs)
-        return draw((math.prod(dims),), *args, **kwargs).reshape(dims)
+        except TypeError:  # no shape, or one JAX traces
+            dims = ()
+        plain = all(isinstance(v, (int, float)) for k, v in kwargs.items() if k != "dtype")
+        if args or len(dims) < 2 or not plain or getattr(key, "ndim", 2) > 1:
+            return draw(key, *args, shape=shape, **kwargs)
+        return draw(key, shape=(math.prod(dims),), **kwargs).reshape(dims)
 
     flat.cnncourse_flat = True
     return flat
 
 
 def jax_flat_random() -> bool | None:
-    """On JAX, draw Keras's random weights flat and reshape them: the same numbers, compiled
-    in a fraction of the time.
+    """On JAX, draw random weights flat and reshape them: the same numbers, compiled in a
+    fraction of the time.
 
     Keras fills every new weight with ``jax.random`` (Glorot uniform, He normal...), one XLA
-    compilation per weight shape. JAX's threefry compiles n-d shapes very slowly: on a
-    2-core CPU ``jax.random.uniform(key, (3, 3, 8, 16))`` took 1.3 s to compile, and the
-    same numbers drawn as a vector of 1,152 and reshaped 0.19 s (normal and truncated
-    normal alike; bit for bit the same values, threefry numbers each element by its place
-    in the flat array). Building lesson 5's 4-layer model took 9 s in four compilations.
-    So :data:`_JAX_DRAWS` of Keras's JAX backend (``keras.src.backend.jax.random``: Keras
-    has no public hook) draw shapes of two or more dimensions flat; the numbers do not
-    change (``tests/test_package.py`` checks them against JAX's own). Only on JAX; once.
+    compilation per weight shape, and JAX's threefry compiles n-d shapes slowly: on a 2-core
+    CPU ``jax.random.uniform(key, shape=(3, 3, 8, 16))`` took 1.3 s to compile, the same
+    numbers drawn as a vector of 1,152 and reshaped 0.19 s (normal and truncated normal
+    alike; checked bit for bit). Building lesson 5's 4-layer model took 9 s in four
+    compilations; the whole lesson from an empty cache 57 s before, 41 s after. So
+    :data:`_JAX_DRAWS` of ``jax.random`` (which Keras's JAX backend calls; Keras has no
+    public hook for it) draw n-d shapes flat where that gives the same numbers
+    (``tests/test_package.py`` checks them against JAX's own). Only on JAX; once.
     :func:`setup` calls it.
 
     Returns
     -------
     bool or None
-        True when Keras's JAX random functions draw flat (now or already); None off JAX.
+        True when ``jax.random`` draws flat (now or already); None off JAX.
 
     Examples
     --------
@@ -227,12 +233,12 @@ def jax_flat_random() -> bool | None:
 
     if keras.backend.backend() != "jax":
         return None
-    from keras.src.backend.jax import random as jax_random
+    import jax
 
     for name in _JAX_DRAWS:
-        draw = getattr(jax_random, name)
+        draw = getattr(jax.random, name)
         if not getattr(draw, "cnncourse_flat", False):
-            setattr(jax_random, name, _drawn_flat(draw))
+            setattr(jax.random, name, _drawn_flat(draw))
     return True
 
 

@@ -111,19 +111,30 @@ def test_on_jax_keras_draws_new_weights_flat_and_the_numbers_do_not_change():
     if keras.backend.backend() != "jax":  # CI's JAX leg checks the rest
         assert env.jax_flat_random() is None
         return
-    from keras.src.backend.jax import random as jax_random
+    import jax
 
     assert env.jax_flat_random() is True and env.jax_flat_random() is True  # once
+    key = jax.random.PRNGKey(7)
+    bounds = {"uniform": {"minval": -0.3, "maxval": 0.3}, "normal": {},
+              "truncated_normal": {"lower": -2.0, "upper": 2.0}}  # fmt: skip
     for name in env._JAX_DRAWS:
-        draw = getattr(jax_random, name)
+        draw = getattr(jax.random, name)
         assert draw.cnncourse_flat and not getattr(draw.__wrapped__, "cnncourse_flat", False)
         for shape in [(3, 3, 8, 16), (5, 5, 1, 6), (7, 13), (4,), ()]:
             np.testing.assert_array_equal(
-                keras.ops.convert_to_numpy(draw(shape, seed=7)),
-                keras.ops.convert_to_numpy(draw.__wrapped__(shape, seed=7)),
+                draw(key, shape=shape, **bounds[name]),
+                draw.__wrapped__(key, shape=shape, **bounds[name]),
             )
-    # through Keras's public API: a Glorot-uniform kernel, as a Conv2D gets it
-    kernel = keras.initializers.GlorotUniform(seed=3)((3, 3, 8, 16))
-    limit = (6 / (3 * 3 * 8 + 3 * 3 * 16)) ** 0.5
-    expected = jax_random.uniform.__wrapped__((3, 3, 8, 16), -limit, limit, seed=3)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(kernel), np.asarray(expected), rtol=1e-6)
+    # through Keras's public API: the kernels a Conv2D gets, with and without the flat draws
+    inits = (keras.initializers.GlorotUniform, keras.initializers.HeNormal)
+    flat = [keras.ops.convert_to_numpy(init(seed=3)((3, 3, 8, 16))) for init in inits]
+    patched = {name: getattr(jax.random, name) for name in env._JAX_DRAWS}
+    try:
+        for name, draw in patched.items():
+            setattr(jax.random, name, draw.__wrapped__)
+        plain = [keras.ops.convert_to_numpy(init(seed=3)((3, 3, 8, 16))) for init in inits]
+    finally:
+        for name, draw in patched.items():
+            setattr(jax.random, name, draw)
+    for a, b in zip(flat, plain, strict=True):
+        np.testing.assert_array_equal(a, b)
