@@ -188,15 +188,15 @@ def _drawn_flat(draw):
     """
 
     @functools.wraps(draw)
-    def flat(key, *args, shape=None, **kwargs):
+    def flat(key, *args, **kwargs):
         try:
-            dims = tuple(operator.index(d) for d in shape)
-        except TypeError:  # no shape, or one JAX traces
+            dims = tuple(operator.index(d) for d in kwargs["shape"])
+        except (KeyError, TypeError):  # no shape by name, or one JAX traces
             dims = ()
         plain = all(isinstance(v, (int, float)) for k, v in kwargs.items() if k != "dtype")
         if args or len(dims) < 2 or not plain or getattr(key, "ndim", 2) > 1:
-            return draw(key, *args, shape=shape, **kwargs)
-        return draw(key, shape=(math.prod(dims),), **kwargs).reshape(dims)
+            return draw(key, *args, **kwargs)
+        return draw(key, **{**kwargs, "shape": (math.prod(dims),)}).reshape(dims)
 
     flat.cnncourse_flat = True
     return flat

@@ -125,6 +125,10 @@ def test_on_jax_keras_draws_new_weights_flat_and_the_numbers_do_not_change():
                 draw(key, shape=shape, **bounds[name]),
                 draw.__wrapped__(key, shape=shape, **bounds[name]),
             )
+    # a student's own calls, shape by position or left out, go through as JAX takes them
+    assert jax.random.uniform(key, (3, 3)).shape == (3, 3)
+    assert jax.random.normal(key).shape == ()
+    assert jax.random.truncated_normal(key, -1.0, 1.0, (2, 5)).shape == (2, 5)
     # through Keras's public API: the kernels a Conv2D gets, with and without the flat draws
     inits = (keras.initializers.GlorotUniform, keras.initializers.HeNormal)
     flat = [keras.ops.convert_to_numpy(init(seed=3)((3, 3, 8, 16))) for init in inits]
